@@ -1,0 +1,33 @@
+# Two commands a fresh machine needs: `make run` and `make test`. Each installs uv (with pip) if missing.
+export UV_PYTHON_DOWNLOADS := never
+# Evaluated each time it is used, so it finds uv once `ensure-uv` has installed it.
+UV = $(if $(shell command -v uv 2>/dev/null),uv,python3 -m uv)
+PORT ?= 8000
+
+.PHONY: ensure-uv install run test lint browser bench
+
+ensure-uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+install: ensure-uv
+	$(UV) sync --frozen
+
+# The app on embedded defaults: SQLite, an on-disk Celery broker (no Redis), mail printed to the console.
+run: install
+	mkdir -p .broker/control
+	DEBUG=true $(UV) run python manage.py migrate --noinput
+	DEBUG=true $(UV) run python manage.py seed_demo
+	@echo "actionlearning is starting at http://127.0.0.1:$(PORT)/  (web, Celery worker and beat; Ctrl-C stops all)"
+	DEBUG=true PORT=$(PORT) $(UV) run honcho -f Procfile.dev start
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# The whole suite. PostgreSQL when DATABASE_URL is set, SQLite otherwise.
+test: install browser
+	$(UV) run pytest
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .

@@ -1,0 +1,20 @@
+"""One way to send email: three templates per message, rendered in the recipient's time zone."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+
+def send_templated(name: str, *, to: str, context: dict, tz_name: str = "UTC", headers: dict | None = None) -> None:
+    """Render `emails/<name>-subject.txt`, `-body.txt` and `-body.html` and send them to one address."""
+    context = {"site_url": settings.SITE_URL, **context}
+    with timezone.override(zoneinfo.ZoneInfo(tz_name or "UTC")):
+        subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+        text = render_to_string(f"emails/{name}-body.txt", context)
+        html = render_to_string(f"emails/{name}-body.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
+    message.attach_alternative(html, "text/html")
+    message.send()

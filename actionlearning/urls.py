@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from actionlearning import views
+
+# The Django admin logs in through allauth (rate limits, two-factor), never through its own form.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "actionlearning administration"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.healthz_live, name="healthz-live"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("profile/", include("accounts.urls")),
+    path("", include("sets.urls")),
+]
+

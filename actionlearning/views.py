@@ -1,0 +1,49 @@
+"""Health endpoints for load balancers, container orchestrators and the performance harness's floor."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+from actionlearning.celery import app as celery_app
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+        return True
+    except Exception:
+        return False
+
+
+@never_cache
+@login_not_required
+def healthz(request):
+    """The database's and the broker's state: 200 while the database answers (the broker may be down for a
+    while without losing work: rows wait in the database), 503 when it does not."""
+    database, broker = _database_ok(), _broker_ok()
+    status = "ok" if database and broker else ("degraded" if database else "down")
+    body = {
+        "status": status,
+        "database": "ok" if database else "down",
+        "broker": "ok" if broker else "down",
+    }
+    return JsonResponse(body, status=200 if database else 503)
+
+
+@never_cache
+@login_not_required
+def healthz_live(request):
+    """Liveness: one query and a tiny body. The performance harness measures every page against this floor."""
+    database = _database_ok()
+    return JsonResponse({"status": "ok" if database else "down"}, status=200 if database else 503)

@@ -1,0 +1,134 @@
+"""Every "may this user ...?" question, and every queryset scoped to what a user may see.
+
+Views ask this module and nothing else. Not-yours is a 404 (no hint that it exists); yours-but-not-allowed
+(a member pressing an admin's button) is a 403.
+
+The roles (shared/ARCHITECTURE.md): an organisation admin sees and manages the organisation's sets and
+people, never their confidential content; a facilitator runs and edits their set; a member reads their set.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
+
+
+def organisations_for(user) -> QuerySet[Organisation]:
+    """The organisations a user belongs to, each annotated with `viewer_role`."""
+    role = OrganisationMembership.objects.filter(organisation=OuterRef("pk"), user=user).values("role")[:1]
+    return Organisation.objects.filter(memberships__user=user).annotate(viewer_role=Subquery(role))
+
+
+def organisation_for_member(user, slug: str) -> Organisation:
+    """The organisation, if the user belongs to it (404 otherwise). Sets `viewer_is_admin`."""
+    organisation = get_object_or_404(organisations_for(user), slug=slug)
+    organisation.viewer_is_admin = organisation.viewer_role == OrganisationMembership.Role.ADMIN
+    return organisation
+
+
+def organisation_for_admin(user, slug: str) -> Organisation:
+    """The organisation, if the user is its admin: 404 for strangers, 403 for its other members."""
+    organisation = organisation_for_member(user, slug)
+    if not organisation.viewer_is_admin:
+        raise PermissionDenied
+    return organisation
+
+
+def is_organisation_admin(user, organisation: Organisation) -> bool:
+    if getattr(organisation, "viewer_is_admin", None) is not None:
+        return organisation.viewer_is_admin
+    return OrganisationMembership.objects.filter(
+        organisation=organisation, user=user, role=OrganisationMembership.Role.ADMIN
+    ).exists()
+
+
+def sets_visible_to(user) -> QuerySet[LearningSet]:
+    """Sets the user may open: those they are in (and have not left), and every set of an organisation they
+    administer. Each is annotated with `viewer_role` (their role in the set, or None) and `viewer_is_admin`."""
+    own_role = SetMembership.objects.filter(learning_set=OuterRef("pk"), user=user, left_at=None).values("role")[:1]
+    administers = OrganisationMembership.objects.filter(
+        organisation=OuterRef("organisation"), user=user, role=OrganisationMembership.Role.ADMIN
+    )
+    return (
+        LearningSet.objects.select_related("organisation")
+        .annotate(viewer_role=Subquery(own_role), viewer_is_admin=Exists(administers))
+        .filter(Q(viewer_role__isnull=False) | Q(viewer_is_admin=True))
+    )
+
+
+def my_sets(user) -> QuerySet[LearningSet]:
+    """Sets the user is a member or facilitator of (not the ones they only administer)."""
+    return sets_visible_to(user).filter(viewer_role__isnull=False)
+
+
+def set_for_viewer(user, set_id: int) -> LearningSet:
+    """A set the user may read (purpose, contract, people): 404 for everyone else."""
+    return get_object_or_404(sets_visible_to(user), pk=set_id)
+
+
+def can_manage_set(learning_set: LearningSet) -> bool:
+    """Edit the set's details and contract: its organisation's admins and its facilitators, while it is open.
+    `learning_set` must come from `set_for_viewer` / `sets_visible_to` (it carries the viewer's roles)."""
+    if learning_set.is_closed:
+        return False
+    return learning_set.viewer_is_admin or learning_set.viewer_role == SetMembership.Role.FACILITATOR
+
+
+def can_administer_set(learning_set: LearningSet) -> bool:
+    """Close the set, invite to it, change roles and remove people: the organisation's admins."""
+    return learning_set.viewer_is_admin and not learning_set.is_closed
+
+
+def set_for_manager(user, set_id: int) -> LearningSet:
+    learning_set = set_for_viewer(user, set_id)
+    if not can_manage_set(learning_set):
+        raise PermissionDenied
+    return learning_set
+
+
+def set_for_admin(user, set_id: int) -> LearningSet:
+    learning_set = set_for_viewer(user, set_id)
+    if not can_administer_set(learning_set):
+        raise PermissionDenied
+    return learning_set
+
+
+def set_for_member(user, set_id: int) -> LearningSet:
+    """A set the user is in (to agree its contract): 404 for strangers, 403 for an admin who is not in it."""
+    learning_set = set_for_viewer(user, set_id)
+    if learning_set.viewer_role is None:
+        raise PermissionDenied
+    return learning_set
+
+
+def set_membership_for_admin(user, set_id: int, membership_id: int) -> SetMembership:
+    learning_set = set_for_admin(user, set_id)
+    membership = get_object_or_404(
+        SetMembership.objects.select_related("user"), pk=membership_id, learning_set=learning_set, left_at=None
+    )
+    membership.learning_set = learning_set
+    return membership
+
+
+def organisation_membership_for_admin(user, slug: str, membership_id: int) -> OrganisationMembership:
+    organisation = organisation_for_admin(user, slug)
+    membership = get_object_or_404(
+        OrganisationMembership.objects.select_related("user"), pk=membership_id, organisation=organisation
+    )
+    membership.organisation = organisation
+    return membership
+
+
+def invitation_for_admin(user, slug: str, invitation_id: int) -> Invitation:
+    organisation = organisation_for_admin(user, slug)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("learning_set"), pk=invitation_id, organisation=organisation
+    )
+    invitation.organisation = organisation
+    return invitation
+
+
+def sets_for_organisation_page(user, organisation: Organisation) -> QuerySet[LearningSet]:
+    """The sets on an organisation's page: all of them for its admins, the user's own for its other members."""
+    return sets_visible_to(user).filter(organisation=organisation)

@@ -1,0 +1,348 @@
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sets import permissions, services
+from sets.forms import (
+    AddToSetForm,
+    BulkInviteForm,
+    InviteForm,
+    OrganisationForm,
+    OrganisationRoleForm,
+    SetContractForm,
+    SetCreateForm,
+    SetDetailsForm,
+    SetRoleForm,
+)
+from sets.models import Invitation, LearningSet, OrganisationMembership, SetMembership
+
+
+def home(request):
+    organisations = list(permissions.organisations_for(request.user).order_by("name"))
+    sets = permissions.my_sets(request.user).annotate(
+        member_count=Count("memberships", filter=Q(memberships__left_at=None))
+    )
+    by_organisation: dict[int, list[LearningSet]] = {}
+    for learning_set in sets.order_by("status", "name"):
+        by_organisation.setdefault(learning_set.organisation_id, []).append(learning_set)
+    for organisation in organisations:
+        organisation.my_sets = by_organisation.get(organisation.pk, [])
+    return render(request, "sets/home.html", {"organisations": organisations})
+
+
+def organisation_create(request):
+    form = OrganisationForm(request.POST or None, initial={"timezone": request.user.timezone})
+    if request.method == "POST" and form.is_valid():
+        organisation = services.create_organisation(
+            name=form.cleaned_data["name"], timezone_name=form.cleaned_data["timezone"], by=request.user
+        )
+        messages.success(request, _("%(name)s is ready. Create its first set.") % {"name": organisation.name})
+        return redirect("sets:organisation", org_slug=organisation.slug)
+    return render(request, "sets/organisation_form.html", {"form": form})
+
+
+def organisation_detail(request, org_slug):
+    organisation = permissions.organisation_for_member(request.user, org_slug)
+    sets = permissions.sets_for_organisation_page(request.user, organisation).annotate(
+        member_count=Count("memberships", filter=Q(memberships__left_at=None))
+    )
+    context = {"organisation": organisation, "sets": sets.order_by("status", "name")}
+    if organisation.viewer_is_admin:
+        context["pending_count"] = Invitation.objects.filter(
+            organisation=organisation, accepted_at=None, revoked_at=None
+        ).count()
+        context["people_count"] = organisation.memberships.count()
+    return render(request, "sets/organisation_detail.html", context)
+
+
+def people(request, org_slug):
+    organisation = permissions.organisation_for_admin(request.user, org_slug)
+    active_sets = SetMembership.objects.filter(left_at=None, learning_set__organisation=organisation).select_related(
+        "learning_set"
+    )
+    memberships = (
+        organisation.memberships.select_related("user")
+        .prefetch_related(Prefetch("user__set_memberships", queryset=active_sets, to_attr="org_set_memberships"))
+        .order_by("user__full_name", "user__email")
+    )
+    invitations = (
+        Invitation.objects.filter(organisation=organisation, accepted_at=None)
+        .select_related("learning_set")
+        .order_by("-created_at")[:200]
+    )
+    return render(
+        request,
+        "sets/people.html",
+        {
+            "organisation": organisation,
+            "memberships": memberships,
+            "invitations": invitations,
+            "role_choices": OrganisationMembership.Role.choices,
+        },
+    )
+
+
+@require_POST
+def organisation_role(request, org_slug, membership_id):
+    membership = permissions.organisation_membership_for_admin(request.user, org_slug, membership_id)
+    form = OrganisationRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose admin or member."))
+    else:
+        try:
+            services.change_organisation_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s.")
+                % {"name": membership.user.display_name, "role": membership.get_role_display().lower()},
+            )
+        except services.ServiceError as error:
+            messages.error(request, str(error))
+    return redirect("sets:people", org_slug=org_slug)
+
+
+def invite(request, org_slug):
+    organisation = permissions.organisation_for_admin(request.user, org_slug)
+    initial = {"learning_set": request.GET.get("set")} if request.GET.get("set", "").isdigit() else {}
+    single = InviteForm(None, organisation=organisation, initial=initial, prefix="one")
+    bulk = BulkInviteForm(None, organisation=organisation, initial=initial, prefix="many")
+    bulk_errors: list = []
+    if request.method == "POST" and "one-email" in request.POST:
+        single = InviteForm(request.POST, organisation=organisation, prefix="one")
+        if single.is_valid():
+            data = single.cleaned_data
+            try:
+                services.invite(
+                    organisation=organisation,
+                    learning_set=data["learning_set"],
+                    request=services.InvitationRequest(email=data["email"], full_name=data["full_name"], role=data["role"]),
+                    by=request.user,
+                )
+            except services.ServiceError as error:
+                single.add_error(None, str(error))
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": data["email"]})
+                return redirect(_after_invite(organisation, data["learning_set"]))
+    elif request.method == "POST":
+        bulk = BulkInviteForm(request.POST, organisation=organisation, prefix="many")
+        if bulk.is_valid():
+            result = services.invite_many(
+                organisation=organisation,
+                learning_set=bulk.cleaned_data["learning_set"],
+                text=bulk.cleaned_data["lines"],
+                by=request.user,
+            )
+            bulk_errors = result.errors
+            if result.invitations:
+                messages.success(
+                    request, _("%(count)d invitations sent.") % {"count": len(result.invitations)}
+                )
+            if not result.errors:
+                return redirect(_after_invite(organisation, bulk.cleaned_data["learning_set"]))
+            # Keep only the lines that failed in the box, so fixing them and sending again invites nobody twice.
+            bulk = BulkInviteForm(
+                initial={
+                    "learning_set": bulk.cleaned_data["learning_set"],
+                    "lines": "\n".join(line for _n, line, _m in result.errors if line),
+                },
+                organisation=organisation,
+                prefix="many",
+            )
+    return render(
+        request,
+        "sets/invite.html",
+        {"organisation": organisation, "single": single, "bulk": bulk, "bulk_errors": bulk_errors},
+    )
+
+
+def _after_invite(organisation, learning_set) -> str:
+    if learning_set is not None:
+        return reverse("sets:detail", args=[learning_set.pk])
+    return reverse("sets:people", kwargs={"org_slug": organisation.slug})
+
+
+@require_POST
+def invitation_resend(request, org_slug, invitation_id):
+    invitation = permissions.invitation_for_admin(request.user, org_slug, invitation_id)
+    try:
+        services.resend_invitation(invitation=invitation, by=request.user)
+        messages.success(request, _("Invitation sent again to %(email)s.") % {"email": invitation.email})
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("sets:people", org_slug=org_slug)
+
+
+@require_POST
+def invitation_revoke(request, org_slug, invitation_id):
+    invitation = permissions.invitation_for_admin(request.user, org_slug, invitation_id)
+    try:
+        services.revoke_invitation(invitation=invitation, by=request.user)
+        messages.success(request, _("Invitation to %(email)s revoked; its link no longer works.") % {"email": invitation.email})
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("sets:people", org_slug=org_slug)
+
+
+@login_not_required
+def invitation(request, token):
+    """The page an invitation link opens. Anyone with the link sees it; accepting needs the invited address."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        raise Http404
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            services.accept_invitation(invitation=invitation, user=request.user)
+        except services.ServiceError as error:
+            messages.error(request, str(error))
+            return redirect(request.path)
+        if invitation.learning_set_id:
+            messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.learning_set.name})
+            return redirect("sets:detail", set_id=invitation.learning_set_id)
+        messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.organisation.name})
+        return redirect("sets:organisation", org_slug=invitation.organisation.slug)
+    context = {"invitation": invitation, "next": request.path}
+    if request.user.is_authenticated:
+        context["email_matches"] = services.email_belongs_to(request.user, invitation.email)
+    elif invitation.is_pending:
+        # The link proves the address: a sign-up with it needs no second verification email.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        context["account_exists"] = services.account_exists(invitation.email)
+    return render(request, "sets/invitation.html", context)
+
+
+# Sets
+
+
+def set_create(request, org_slug):
+    organisation = permissions.organisation_for_admin(request.user, org_slug)
+    form = SetCreateForm(request.POST or None, initial={"timezone": organisation.timezone})
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        learning_set = services.create_learning_set(organisation=organisation, by=request.user, **fields)
+        messages.success(request, _("%(name)s is set up. Invite its facilitator and members.") % {"name": learning_set.name})
+        return redirect("sets:detail", set_id=learning_set.pk)
+    return render(request, "sets/set_form.html", {"organisation": organisation, "form": form, "creating": True})
+
+
+def set_detail(request, set_id):
+    learning_set = permissions.set_for_viewer(request.user, set_id)
+    memberships = list(
+        learning_set.memberships.filter(left_at=None)
+        .select_related("user")
+        .order_by("-role", "user__full_name", "user__email")  # facilitators first
+    )
+    mine = next((m for m in memberships if m.user_id == request.user.pk), None)
+    for membership in memberships:
+        membership.agreed = membership.contract_agreed_version == learning_set.contract_version
+    context = {
+        "learning_set": learning_set,
+        "organisation": learning_set.organisation,
+        "memberships": memberships,
+        "my_membership": mine,
+        "agreed_count": sum(m.agreed for m in memberships),
+        "can_manage": permissions.can_manage_set(learning_set),
+        "can_administer": permissions.can_administer_set(learning_set),
+        "set_role_choices": SetMembership.Role.choices,
+    }
+    if context["can_administer"]:
+        context["add_form"] = AddToSetForm(learning_set=learning_set)
+    return render(request, "sets/set_detail.html", context)
+
+
+def set_edit(request, set_id):
+    learning_set = permissions.set_for_manager(request.user, set_id)
+    return _edit(request, learning_set, SetDetailsForm, "sets/set_form.html", _("Details saved."))
+
+
+def contract_edit(request, set_id):
+    learning_set = permissions.set_for_manager(request.user, set_id)
+    return _edit(
+        request,
+        learning_set,
+        SetContractForm,
+        "sets/contract_form.html",
+        _("Contract saved. Members are asked to agree to the new version."),
+    )
+
+
+def _edit(request, learning_set, form_class, template, saved_message):
+    form = form_class(request.POST or None, instance=LearningSet.objects.get(pk=learning_set.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.update_learning_set(learning_set=learning_set, by=request.user, changes=changes)
+        except services.ServiceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, saved_message)
+            return redirect("sets:detail", set_id=learning_set.pk)
+    context = {"learning_set": learning_set, "organisation": learning_set.organisation, "form": form}
+    return render(request, template, context)
+
+
+@require_POST
+def contract_agree(request, set_id):
+    learning_set = permissions.set_for_member(request.user, set_id)
+    membership = learning_set.memberships.get(user=request.user, left_at=None)
+    services.agree_contract(membership=membership)
+    messages.success(request, _("Thank you: you have agreed to the set's contract."))
+    return redirect("sets:detail", set_id=learning_set.pk)
+
+
+def set_close(request, set_id):
+    learning_set = permissions.set_for_admin(request.user, set_id)
+    if request.method == "POST":
+        services.close_learning_set(learning_set=learning_set, by=request.user)
+        messages.success(request, _("%(name)s is closed. Its record stays readable.") % {"name": learning_set.name})
+        return redirect("sets:detail", set_id=learning_set.pk)
+    return render(request, "sets/set_close.html", {"learning_set": learning_set, "organisation": learning_set.organisation})
+
+
+@require_POST
+def set_add_member(request, set_id):
+    learning_set = permissions.set_for_admin(request.user, set_id)
+    form = AddToSetForm(request.POST, learning_set=learning_set)
+    if form.is_valid():
+        user = form.cleaned_data["user"]
+        services.add_to_set(learning_set=learning_set, user=user, role=form.cleaned_data["role"], by=request.user)
+        messages.success(request, _("%(name)s added to the set.") % {"name": user.display_name})
+    else:
+        messages.error(request, _("Choose someone from the organisation who is not in the set yet, and a role."))
+    return redirect("sets:detail", set_id=learning_set.pk)
+
+
+@require_POST
+def set_member_role(request, set_id, membership_id):
+    membership = permissions.set_membership_for_admin(request.user, set_id, membership_id)
+    form = SetRoleForm(request.POST)
+    if form.is_valid():
+        services.change_set_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
+        messages.success(
+            request,
+            _("%(name)s is now %(role)s.")
+            % {"name": membership.user.display_name, "role": membership.get_role_display().lower()},
+        )
+    else:
+        messages.error(request, _("Choose facilitator or member."))
+    return redirect("sets:detail", set_id=set_id)
+
+
+def set_member_remove(request, set_id, membership_id):
+    membership = permissions.set_membership_for_admin(request.user, set_id, membership_id)
+    if request.method == "POST":
+        services.remove_from_set(membership=membership, by=request.user)
+        messages.success(request, _("%(name)s has left the set.") % {"name": membership.user.display_name})
+        return redirect("sets:detail", set_id=set_id)
+    return render(
+        request,
+        "sets/member_remove.html",
+        {"membership": membership, "learning_set": membership.learning_set, "organisation": membership.learning_set.organisation},
+    )

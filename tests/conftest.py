@@ -1,0 +1,78 @@
+import os
+
+import pytest
+
+# Playwright runs an event loop in the test thread; Django's ORM is still used synchronously there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from sets.models import OrganisationMembership, SetMembership  # noqa: E402
+from tests.factories import (  # noqa: E402
+    LearningSetFactory,
+    OrganisationFactory,
+    OrganisationMembershipFactory,
+    SetMembershipFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """allauth's rate-limit counters live in the cache (Redis in CI): start every test from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory(name="Northwind Health", slug="northwind")
+
+
+@pytest.fixture
+def learning_set(organisation):
+    return LearningSetFactory(organisation=organisation, name="Leaders' set")
+
+
+@pytest.fixture
+def admin(organisation):
+    """The organisation's admin; not in any set."""
+    return OrganisationMembershipFactory(
+        organisation=organisation, role=OrganisationMembership.Role.ADMIN, user__full_name="Ada Admin"
+    ).user
+
+
+@pytest.fixture
+def facilitator(learning_set):
+    return SetMembershipFactory(
+        learning_set=learning_set, role=SetMembership.Role.FACILITATOR, user__full_name="Fay Facilitator"
+    ).user
+
+
+@pytest.fixture
+def member(learning_set):
+    return SetMembershipFactory(learning_set=learning_set, user__full_name="Milo Member").user
+
+
+@pytest.fixture
+def stranger(organisation):
+    """In the same organisation, but not in the set."""
+    return OrganisationMembershipFactory(organisation=organisation, user__full_name="Sam Stranger").user
+
+
+@pytest.fixture
+def other_organisation(db):
+    return OrganisationFactory(name="Contoso", slug="contoso")
+
+
+@pytest.fixture
+def other_set(other_organisation):
+    return LearningSetFactory(organisation=other_organisation, name="Contoso set", purpose="OTHER-ORG-SECRET")
+
+
+@pytest.fixture
+def outsider(other_set):
+    """Admin of another organisation and member of its set: sees nothing of ours."""
+    user = SetMembershipFactory(learning_set=other_set, user__full_name="Otto Outsider").user
+    OrganisationMembership.objects.filter(user=user).update(role=OrganisationMembership.Role.ADMIN)
+    return user
