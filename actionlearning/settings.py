@@ -103,7 +103,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "sets:home"
 
 # django-allauth: email is the login; verification is mandatory; rate limits are allauth's defaults.
 ACCOUNT_LOGIN_METHODS = {"email"}

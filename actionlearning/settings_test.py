@@ -15,3 +15,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # Tasks run in the test's own process unless a test starts a real worker (tests/sets/test_worker.py does).
 CELERY_TASK_ALWAYS_EAGER = True
+# Static files straight from static/ (no collectstatic before tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+
+# On SQLite the test database is a file (not memory), so a real Celery worker in another process sees it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
+# Live-server threads must not hold connections open past a test: PostgreSQL would refuse to drop the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

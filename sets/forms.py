@@ -51,6 +51,9 @@ class ReminderOffsetsField(forms.CharField):
 
 
 class SetDetailsForm(forms.ModelForm):
+    meeting_video_link = forms.URLField(
+        label=_("Usual video link"), required=False, assume_scheme="https", max_length=200
+    )
     reminder_offsets_hours = ReminderOffsetsField(
         label=_("Reminders (hours before a meeting)"),
         required=False,

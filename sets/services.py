@@ -361,7 +361,7 @@ def email_belongs_to(user, email: str) -> bool:
 @transaction.atomic
 def accept_invitation(*, invitation: Invitation, user) -> Invitation:
     """Join the organisation (and set) the invitation is for. Single use: a second accept is refused."""
-    invitation = Invitation.objects.select_for_update().select_related("learning_set").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("learning_set").get(pk=invitation.pk)
     status = invitation.status
     if status == Invitation.Status.ACCEPTED:
         raise ServiceError(_("This invitation has already been used."))
