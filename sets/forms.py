@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sets.contract import CONTRACT_FIELDS
+from sets.contract import CONTRACT_FIELDS, DEFAULT_REMINDER_OFFSETS
 from sets.models import LearningSet, Organisation, OrganisationMembership, SetMembership
 from sets.services import INVITATION_ROLES, MAX_BULK_LINES
 
@@ -57,6 +57,7 @@ class SetDetailsForm(forms.ModelForm):
     reminder_offsets_hours = ReminderOffsetsField(
         label=_("Reminders (hours before a meeting)"),
         required=False,
+        initial=DEFAULT_REMINDER_OFFSETS,
         help_text=_("Separated by commas, like 48, 2. Leave empty for no reminders."),
     )
 

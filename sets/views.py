@@ -237,7 +237,7 @@ def set_detail(request, set_id):
     memberships = list(
         learning_set.memberships.filter(left_at=None)
         .select_related("user")
-        .order_by("-role", "user__full_name", "user__email")  # facilitators first
+        .order_by("role", "user__full_name", "user__email")  # "facilitator" sorts before "member"
     )
     mine = next((m for m in memberships if m.user_id == request.user.pk), None)
     for membership in memberships:
