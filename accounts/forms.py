@@ -17,6 +17,6 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "timezone"]
+        fields = ["full_name", "timezone", "reminder_emails", "nudge_emails"]
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
         help_texts = {"timezone": _("Meeting times are shown to you in this time zone.")}

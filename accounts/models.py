@@ -36,6 +36,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=django_timezone.now)
+    reminder_emails = models.BooleanField(
+        _("meeting reminders"), default=True, help_text=_("Emails before each meeting of my sets.")
+    )
+    nudge_emails = models.BooleanField(
+        _("progress nudges"), default=True, help_text=_("An email a few days before a meeting when my actions have no update.")
+    )
+    # The private calendar feed's secret. It only reveals meeting times and places; revocable from the profile.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -3,4 +3,7 @@ from django.urls import path
 from accounts import views
 
 app_name = "accounts"
-urlpatterns = [path("", views.profile, name="profile")]
+urlpatterns = [
+    path("", views.profile, name="profile"),
+    path("calendar/", views.calendar_feed, name="calendar-feed"),
+]

@@ -8,8 +8,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 
-def send_templated(name: str, *, to: str, context: dict, tz_name: str = "UTC", headers: dict | None = None) -> None:
-    """Render `emails/<name>-subject.txt`, `-body.txt` and `-body.html` and send them to one address."""
+def send_templated(
+    name: str,
+    *,
+    to: str,
+    context: dict,
+    tz_name: str = "UTC",
+    headers: dict | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> None:
+    """Render `emails/<name>-subject.txt`, `-body.txt` and `-body.html` and send them to one address, with the
+    times in `tz_name` (the recipient's zone)."""
     context = {"site_url": settings.SITE_URL, **context}
     with timezone.override(zoneinfo.ZoneInfo(tz_name or "UTC")):
         subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
@@ -17,4 +26,6 @@ def send_templated(name: str, *, to: str, context: dict, tz_name: str = "UTC", h
         html = render_to_string(f"emails/{name}-body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     message.send()

@@ -141,7 +141,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-reminders": {"task": "meetings.dispatch_reminders", "schedule": 60.0},
+}
+# /healthz says "degraded" when beat's last dispatch pass is older than this.
+BEAT_STALE_AFTER_SECONDS = env.int("BEAT_STALE_AFTER_SECONDS", default=300)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

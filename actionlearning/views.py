@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from actionlearning.celery import app as celery_app
+from meetings.services import beat_is_late, beat_last_run
 
 
 def _database_ok() -> bool:
@@ -29,14 +30,19 @@ def _broker_ok() -> bool:
 @never_cache
 @login_not_required
 def healthz(request):
-    """The database's and the broker's state: 200 while the database answers (the broker may be down for a
-    while without losing work: rows wait in the database), 503 when it does not."""
+    """The database's, the broker's and the scheduler's state: 200 while the database answers (the broker or
+    beat may be down for a while without losing work: rows wait in the database), 503 when it does not.
+    "degraded" names what is wrong, so a missing scheduler never fails silently."""
     database, broker = _database_ok(), _broker_ok()
-    status = "ok" if database and broker else ("degraded" if database else "down")
+    last_beat = beat_last_run() if database else None
+    beat_ok = database and not beat_is_late()
+    status = "ok" if database and broker and beat_ok else ("degraded" if database else "down")
     body = {
         "status": status,
         "database": "ok" if database else "down",
         "broker": "ok" if broker else "down",
+        "beat": "ok" if beat_ok else "late",
+        "beat_last_run": last_beat.isoformat() if last_beat else None,
     }
     return JsonResponse(body, status=200 if database else 503)
 

@@ -1,2 +1,211 @@
-# Meetings, attendance, issues, airtime, actions and reflections arrive with the scheduling and live-meeting
-# issues; the app exists now so the layout and the dependency order (accounts <- sets <- meetings) are fixed.
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone as django_timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.timezones import timezone_choices
+
+
+class MeetingSeries(models.Model):
+    """A recurring run of meetings (weekly, fortnightly, monthly on the same weekday, or every N weeks).
+
+    The series keeps the local wall-clock start time and the zone, so its meetings stay at that local time across
+    daylight-saving changes. Each meeting is its own row and can be moved or cancelled alone.
+    """
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Every week")
+        FORTNIGHTLY = "fortnightly", _("Every two weeks")
+        MONTHLY = "monthly", _("Monthly, on the same weekday (e.g. the second Tuesday)")
+        EVERY_N_WEEKS = "every_n_weeks", _("Every N weeks")
+
+    learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="meeting_series")
+    frequency = models.CharField(max_length=20, choices=Frequency)
+    interval_weeks = models.PositiveSmallIntegerField(default=1)
+    count = models.PositiveSmallIntegerField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, choices=timezone_choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "meeting series"
+
+    def __str__(self) -> str:
+        return f"{self.get_frequency_display()} ({self.learning_set})"
+
+
+class Meeting(models.Model):
+    """One meeting of a set. Times are stored in UTC; `sequence` is the ICS SEQUENCE, bumped by every change
+    that calendar programs must see (time, place, cancellation)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        LIVE = "live", _("In progress")
+        ENDED = "ended", _("Ended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="meetings")
+    series = models.ForeignKey(MeetingSeries, models.SET_NULL, null=True, blank=True, related_name="meetings")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    starts_at = models.DateTimeField(_("starts at"))
+    duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), default=150)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    video_link = models.URLField(_("video link"), blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.SCHEDULED)
+    sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["learning_set", "starts_at"], name="meeting_set_start"),
+            models.Index(fields=["status", "starts_at"], name="meeting_status_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learning_set} on {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= django_timezone.now()
+
+
+class Attendance(models.Model):
+    """A person's reply for one meeting (and, from the live meeting on, whether they were there)."""
+
+    class Rsvp(models.TextChoices):
+        NONE = "none", _("No reply yet")
+        YES = "yes", _("I'll be there")
+        APOLOGIES = "apologies", _("Apologies")
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="attendances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="attendances")
+    rsvp = models.CharField(max_length=20, choices=Rsvp, default=Rsvp.NONE)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="unique_attendance")]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.meeting}: {self.rsvp}"
+
+
+class Action(models.Model):
+    """A commitment a member makes (in a meeting, or between meetings) and reports on at the next one."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="actions")
+    learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="actions")
+    meeting = models.ForeignKey(Meeting, models.SET_NULL, null=True, blank=True, related_name="actions")
+    text = models.TextField(_("action"))
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
+    created_at = models.DateTimeField(default=django_timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+        indexes = [models.Index(fields=["owner", "status"], name="action_owner_status")]
+
+    def __str__(self) -> str:
+        return f"Action {self.pk} of {self.owner_id}"
+
+
+class ActionUpdate(models.Model):
+    """Progress logged on an action between meetings."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    action = models.ForeignKey(Action, models.CASCADE, related_name="updates")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="action_updates")
+    note = models.TextField(_("note"), blank=True)
+    status_after = models.CharField(max_length=20, choices=Status, default=Status.IN_PROGRESS)
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["action", "created_at"], name="action_update_action_time")]
+
+    def __str__(self) -> str:
+        return f"Update {self.pk} on action {self.action_id}"
+
+
+class Reminder(models.Model):
+    """One reminder email to one person for one meeting start time.
+
+    Rows are made by the beat task when they come due; the unique constraint makes that safe to repeat, and
+    `meeting_starts_at` in it means a rescheduled meeting gets fresh reminders for its new time. A row is
+    claimed (claimed_at) before it is queued, and marked sent in the same transaction as the email is handed to
+    the mail backend, so each row is sent once.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Reminder")
+        NUDGE = "nudge", _("Progress nudge")
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not sent")
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind)
+    offset_hours = models.PositiveSmallIntegerField()
+    meeting_starts_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=django_timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.PENDING, blank=True)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user", "kind", "offset_hours", "meeting_starts_at"], name="unique_reminder"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["claimed_at"], condition=Q(outcome=""), name="reminder_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.offset_hours}h for {self.user_id} on meeting {self.meeting_id}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran: /healthz says "degraded" when beat has been silent too long."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_run_at}"

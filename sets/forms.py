@@ -63,9 +63,15 @@ class SetDetailsForm(forms.ModelForm):
 
     class Meta:
         model = LearningSet
-        fields = [*DETAIL_FIELDS, "reminder_offsets_hours"]
+        fields = [*DETAIL_FIELDS, "reminder_offsets_hours", "nudge_days_before"]
         widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"purpose": _("What the set is for, in a sentence or two. Members read it when they join.")}
+
+    def clean_nudge_days_before(self):
+        days = self.cleaned_data["nudge_days_before"]
+        if days > 14:
+            raise forms.ValidationError(_("At most 14 days before."))
+        return days
 
     def clean_meeting_duration_minutes(self):
         minutes = self.cleaned_data["meeting_duration_minutes"]

@@ -82,6 +82,11 @@ class LearningSet(models.Model):
     questioning_minutes = models.PositiveSmallIntegerField(_("questioning (minutes)"), default=20)
     commitments_minutes = models.PositiveSmallIntegerField(_("action commitments (minutes)"), default=5)
     reflection_minutes = models.PositiveSmallIntegerField(_("reflection (minutes)"), default=15)
+    nudge_days_before = models.PositiveSmallIntegerField(
+        _("progress nudge (days before a meeting)"),
+        default=3,
+        help_text=_("Members with open actions and no update since the last meeting get a nudge. 0 for none."),
+    )
     reminder_offsets_hours = models.JSONField(
         _("reminders (hours before a meeting)"), default=contract.default_reminder_offsets
     )

@@ -132,3 +132,41 @@ def invitation_for_admin(user, slug: str, invitation_id: int) -> Invitation:
 def sets_for_organisation_page(user, organisation: Organisation) -> QuerySet[LearningSet]:
     """The sets on an organisation's page: all of them for its admins, the user's own for its other members."""
     return sets_visible_to(user).filter(organisation=organisation)
+
+
+def can_facilitate(learning_set: LearningSet) -> bool:
+    """Schedule and run the set's meetings: its facilitators (an admin only when also a facilitator)."""
+    return learning_set.viewer_role == SetMembership.Role.FACILITATOR and not learning_set.is_closed
+
+
+def set_for_facilitator(user, set_id: int) -> LearningSet:
+    learning_set = set_for_viewer(user, set_id)
+    if not can_facilitate(learning_set):
+        raise PermissionDenied
+    return learning_set
+
+
+def object_in_visible_set(user, queryset: QuerySet, pk: int):
+    """An object of any model with a `learning_set`, if the user may read that set: 404 otherwise.
+
+    The object's `learning_set` is replaced by the one `set_for_viewer` returns, carrying the viewer's roles,
+    so the other helpers here (can_facilitate, ...) can be asked about it without another query.
+    """
+    obj = get_object_or_404(queryset, pk=pk)
+    obj.learning_set = set_for_viewer(user, obj.learning_set_id)
+    return obj
+
+
+def object_in_facilitated_set(user, queryset: QuerySet, pk: int):
+    obj = object_in_visible_set(user, queryset, pk)
+    if not can_facilitate(obj.learning_set):
+        raise PermissionDenied
+    return obj
+
+
+def object_in_own_set(user, queryset: QuerySet, pk: int):
+    """As object_in_visible_set, for what only the set's own people do (an admin outside it gets 403)."""
+    obj = object_in_visible_set(user, queryset, pk)
+    if obj.learning_set.viewer_role is None:
+        raise PermissionDenied
+    return obj

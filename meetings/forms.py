@@ -1,0 +1,85 @@
+from datetime import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from meetings import recurrence
+from meetings.models import Attendance, MeetingSeries
+
+NO_REPEAT = ""
+REPEAT_CHOICES = [(NO_REPEAT, _("Does not repeat")), *MeetingSeries.Frequency.choices]
+
+
+class MeetingDetailsForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    duration_minutes = forms.IntegerField(label=_("Length (minutes)"), min_value=30, max_value=8 * 60)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
+
+    def local_start(self) -> datetime:
+        return datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+
+
+class ScheduleForm(MeetingDetailsForm):
+    repeat = forms.ChoiceField(label=_("Repeat"), choices=REPEAT_CHOICES, required=False)
+    interval_weeks = forms.IntegerField(
+        label=_("Every how many weeks"), min_value=1, max_value=12, required=False, help_text=_("For “Every N weeks”.")
+    )
+    count = forms.IntegerField(
+        label=_("Number of meetings"), min_value=1, max_value=recurrence.MAX_OCCURRENCES, required=False
+    )
+    until = forms.DateField(label=_("Or until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        repeat = cleaned.get("repeat")
+        if repeat:
+            if not cleaned.get("count") and not cleaned.get("until"):
+                raise forms.ValidationError(_("A repeating meeting needs a number of meetings or an end date."))
+            if repeat == MeetingSeries.Frequency.EVERY_N_WEEKS and not cleaned.get("interval_weeks"):
+                self.add_error("interval_weeks", _("Say every how many weeks."))
+            if cleaned.get("until") and cleaned.get("date") and cleaned["until"] < cleaned["date"]:
+                self.add_error("until", _("The end date is before the first meeting."))
+        return cleaned
+
+    def rule(self) -> recurrence.Rule | None:
+        data = self.cleaned_data
+        if not data.get("repeat"):
+            return None
+        return recurrence.Rule(
+            frequency=data["repeat"],
+            interval_weeks=data.get("interval_weeks") or 1,
+            count=data.get("count"),
+            until=data.get("until"),
+        )
+
+
+SCOPE_ONE = "one"
+SCOPE_REST = "rest"
+
+
+class ScopeMixin(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("Apply to"),
+        choices=[(SCOPE_ONE, _("This meeting only")), (SCOPE_REST, _("This and every later meeting of the series"))],
+        initial=SCOPE_ONE,
+        widget=forms.RadioSelect,
+    )
+
+
+class RescheduleForm(MeetingDetailsForm, ScopeMixin):
+    pass
+
+
+class CancelForm(ScopeMixin):
+    pass
+
+
+class ReplyForm(forms.Form):
+    rsvp = forms.ChoiceField(
+        label=_("Your reply"),
+        choices=[(Attendance.Rsvp.YES, _("I'll be there")), (Attendance.Rsvp.APOLOGIES, _("Apologies"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)

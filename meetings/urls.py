@@ -1,0 +1,21 @@
+from django.urls import include, path
+
+from meetings import views
+
+app_name = "meetings"
+
+meeting_urls = [
+    path("", views.detail, name="detail"),
+    path("reply/", views.reply, name="reply"),
+    path("edit/", views.edit, name="edit"),
+    path("cancel/", views.cancel, name="cancel"),
+]
+
+urlpatterns = [
+    path("sets/<int:set_id>/meetings/", views.set_meetings, name="set-meetings"),
+    path("sets/<int:set_id>/meetings/new/", views.schedule, name="schedule"),
+    path("meetings/<int:meeting_id>/", include(meeting_urls)),
+    path("meetings/upcoming/", views.my_upcoming, name="my-upcoming"),
+    path("calendar/<str:token>.ics", views.feed, name="feed"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
