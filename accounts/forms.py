@@ -7,7 +7,9 @@ from accounts.models import User
 class SignupForm(forms.Form):
     """Extra fields on allauth's sign-up form (allauth calls `signup`)."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
 
     def signup(self, request, user: User) -> None:
         user.full_name = self.cleaned_data["full_name"]

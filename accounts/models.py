@@ -40,7 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("meeting reminders"), default=True, help_text=_("Emails before each meeting of my sets.")
     )
     nudge_emails = models.BooleanField(
-        _("progress nudges"), default=True, help_text=_("An email a few days before a meeting when my actions have no update.")
+        _("progress nudges"),
+        default=True,
+        help_text=_("An email a few days before a meeting when my actions have no update."),
     )
     # The private calendar feed's secret. It only reveals meeting times and places; revocable from the profile.
     calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)

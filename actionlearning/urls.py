@@ -17,4 +17,3 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("sets.urls")),
 ]
-

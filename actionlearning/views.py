@@ -35,7 +35,7 @@ def healthz(request):
     "degraded" names what is wrong, so a missing scheduler never fails silently."""
     database, broker = _database_ok(), _broker_ok()
     last_beat = beat_last_run() if database else None
-    beat_ok = database and not beat_is_late()
+    beat_ok = database and not beat_is_late(last_beat)
     status = "ok" if database and broker and beat_ok else ("degraded" if database else "down")
     body = {
         "status": status,

@@ -5,9 +5,9 @@ Recurrence runs on naive local datetimes and only then takes the set's time zone
 """
 
 import zoneinfo
-from itertools import islice
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import islice
 
 from dateutil import rrule
 

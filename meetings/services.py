@@ -94,9 +94,7 @@ def _later_in_series(meeting: Meeting):
 
 
 @transaction.atomic
-def reschedule_meeting(
-    *, meeting: Meeting, by, details: MeetingDetails, rest_of_series: bool = False
-) -> list[Meeting]:
+def reschedule_meeting(*, meeting: Meeting, by, details: MeetingDetails, rest_of_series: bool = False) -> list[Meeting]:
     """Move a meeting (and, if asked, every later meeting of its series by the same local shift), or change its
     place, link or length. Side effects: an updated invitation (same UID, higher SEQUENCE) to the set; reminders
     follow the new time (they are keyed on the start time they were for)."""
@@ -336,7 +334,9 @@ def _skip_reason(reminder: Reminder, now: datetime) -> str:
         return "meeting started"
     if meeting.starts_at != reminder.meeting_starts_at:
         return "meeting moved"
-    if not SetMembership.objects.filter(learning_set_id=meeting.learning_set_id, user_id=reminder.user_id, left_at=None).exists():
+    if not SetMembership.objects.filter(
+        learning_set_id=meeting.learning_set_id, user_id=reminder.user_id, left_at=None
+    ).exists():
         return "left the set"
     if Attendance.objects.filter(meeting=meeting, user_id=reminder.user_id, rsvp=Attendance.Rsvp.APOLOGIES).exists():
         return "sent apologies"
@@ -388,7 +388,7 @@ def beat_last_run():
     return Heartbeat.objects.filter(name=DISPATCH_HEARTBEAT).values_list("last_run_at", flat=True).first()
 
 
-def beat_is_late(now: datetime | None = None) -> bool:
-    last = beat_last_run()
+def beat_is_late(last_run: datetime | None, now: datetime | None = None) -> bool:
+    """Whether beat's last dispatch pass (`beat_last_run()`) is too long ago, or never happened."""
     now = now or timezone.now()
-    return last is None or now - last > timedelta(seconds=settings.BEAT_STALE_AFTER_SECONDS)
+    return last_run is None or now - last_run > timedelta(seconds=settings.BEAT_STALE_AFTER_SECONDS)

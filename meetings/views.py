@@ -63,9 +63,9 @@ def set_meetings(request, set_id):
     learning_set = permissions.set_for_viewer(request.user, set_id)
     upcoming = list(queries.upcoming_for_set(learning_set, request.user, limit=52))
     past = list(
-        learning_set.meetings.filter(starts_at__lt=timezone.now() - timezone.timedelta(hours=3)).order_by(
-            "-starts_at"
-        )[:12]
+        learning_set.meetings.filter(starts_at__lt=timezone.now() - timezone.timedelta(hours=3)).order_by("-starts_at")[
+            :12
+        ]
     )
     template = "meetings/set_meetings.html#upcoming" if request.htmx else "meetings/set_meetings.html"
     return render(
@@ -130,7 +130,9 @@ def reply(request, meeting_id):
         messages.error(request, _("Choose “I'll be there” or “Apologies”."))
     else:
         try:
-            services.reply(meeting=meeting, user=request.user, rsvp=form.cleaned_data["rsvp"], note=form.cleaned_data["note"])
+            services.reply(
+                meeting=meeting, user=request.user, rsvp=form.cleaned_data["rsvp"], note=form.cleaned_data["note"]
+            )
             messages.success(request, _("Thank you: your reply is saved."))
         except ServiceError as error:
             messages.error(request, str(error))
@@ -172,7 +174,12 @@ def edit(request, meeting_id):
     return render(
         request,
         "meetings/meeting_edit.html",
-        {"meeting": meeting, "learning_set": meeting.learning_set, "organisation": meeting.learning_set.organisation, "form": form},
+        {
+            "meeting": meeting,
+            "learning_set": meeting.learning_set,
+            "organisation": meeting.learning_set.organisation,
+            "form": form,
+        },
     )
 
 
@@ -197,7 +204,12 @@ def cancel(request, meeting_id):
     return render(
         request,
         "meetings/meeting_cancel.html",
-        {"meeting": meeting, "learning_set": meeting.learning_set, "organisation": meeting.learning_set.organisation, "form": form},
+        {
+            "meeting": meeting,
+            "learning_set": meeting.learning_set,
+            "organisation": meeting.learning_set.organisation,
+            "form": form,
+        },
     )
 
 

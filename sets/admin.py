@@ -33,7 +33,15 @@ class LearningSetAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "organisation", "learning_set", "organisation_role", "set_role", "created_at", "expires_at"]
+    list_display = [
+        "email",
+        "organisation",
+        "learning_set",
+        "organisation_role",
+        "set_role",
+        "created_at",
+        "expires_at",
+    ]
     search_fields = ["email"]
     raw_id_fields = ["organisation", "learning_set", "invited_by", "accepted_by"]
     exclude = ["token_hash"]

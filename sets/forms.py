@@ -136,13 +136,19 @@ class InviteForm(SetChoiceMixin, forms.Form):
 
 class BulkInviteForm(SetChoiceMixin, forms.Form):
     learning_set = forms.ModelChoiceField(
-        label=_("Set"), queryset=LearningSet.objects.none(), required=False, empty_label=_("No set: the organisation only")
+        label=_("Set"),
+        queryset=LearningSet.objects.none(),
+        required=False,
+        empty_label=_("No set: the organisation only"),
     )
     lines = forms.CharField(
         label=_("People, one per line"),
         widget=forms.Textarea(attrs={"rows": 8, "placeholder": "sam@example.org, Sam Smith, member"}),
-        help_text=_("Write email, name, role on each line; role is member, facilitator or admin (member if left out). "
-                    "At most %(n)s lines.") % {"n": MAX_BULK_LINES},
+        help_text=_(
+            "Write email, name, role on each line; role is member, facilitator or admin (member if left out). "
+            "At most %(n)s lines."
+        )
+        % {"n": MAX_BULK_LINES},
     )
 
 

@@ -100,7 +100,9 @@ class LearningSet(models.Model):
     quorum = models.PositiveSmallIntegerField(
         _("quorum"), default=3, help_text=_("The fewest members present for the set to meet.")
     )
-    airtime_mode = models.CharField(_("how airtime is shared"), max_length=20, choices=AirtimeMode, default=AirtimeMode.EQUAL)
+    airtime_mode = models.CharField(
+        _("how airtime is shared"), max_length=20, choices=AirtimeMode, default=AirtimeMode.EQUAL
+    )
     term_meetings = models.PositiveSmallIntegerField(
         _("number of meetings"), null=True, blank=True, default=8, help_text=_("Typically 4 to 12.")
     )

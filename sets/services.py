@@ -207,11 +207,14 @@ def check_invitation(*, organisation: Organisation, learning_set: LearningSet | 
     if pending.exists():
         return _("%(email)s already has a pending invitation; resend it instead.") % {"email": email}
     if learning_set is not None:
-        if SetMembership.objects.filter(learning_set=learning_set, user__email__iexact=email, left_at=None).exists():
+        in_set = SetMembership.objects.filter(learning_set=learning_set, user__email__iexact=email, left_at=None)
+        if in_set.exists():
             return _("%(email)s is already in this set.") % {"email": email}
-    elif OrganisationMembership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
-        if role != ROLE_ADMIN:
-            return _("%(email)s is already in the organisation.") % {"email": email}
+        return ""
+    # Inviting someone already in the organisation as an admin makes them one; anything else is a no-op.
+    in_organisation = OrganisationMembership.objects.filter(organisation=organisation, user__email__iexact=email)
+    if role != ROLE_ADMIN and in_organisation.exists():
+        return _("%(email)s is already in the organisation.") % {"email": email}
     return ""
 
 
@@ -234,7 +237,9 @@ def invite(
         learning_set=learning_set,
         email=email,
         full_name=request.full_name.strip()[:150],
-        organisation_role=OrganisationMembership.Role.ADMIN if role == ROLE_ADMIN else OrganisationMembership.Role.MEMBER,
+        organisation_role=OrganisationMembership.Role.ADMIN
+        if role == ROLE_ADMIN
+        else OrganisationMembership.Role.MEMBER,
         set_role=set_role,
         # Unusable until the email goes out: the worker makes the real token when it sends the link.
         token_hash=hash_token(new_token()),
@@ -278,7 +283,9 @@ def invite_many(*, organisation: Organisation, learning_set: LearningSet | None,
             continue
         seen.add(request.email.lower())
         try:
-            result.invitations.append(invite(organisation=organisation, learning_set=learning_set, request=request, by=by))
+            result.invitations.append(
+                invite(organisation=organisation, learning_set=learning_set, request=request, by=by)
+            )
         except ServiceError as error:
             result.errors.append((request.line, request.source, str(error)))
     result.errors.sort()
@@ -381,7 +388,9 @@ def accept_invitation(*, invitation: Invitation, user) -> Invitation:
         membership.role = OrganisationMembership.Role.ADMIN
         membership.save(update_fields=["role"])
     if invitation.learning_set is not None:
-        add_to_set(learning_set=invitation.learning_set, user=user, role=invitation.set_role or SetMembership.Role.MEMBER)
+        add_to_set(
+            learning_set=invitation.learning_set, user=user, role=invitation.set_role or SetMembership.Role.MEMBER
+        )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -121,7 +121,9 @@ def invite(request, org_slug):
                 services.invite(
                     organisation=organisation,
                     learning_set=data["learning_set"],
-                    request=services.InvitationRequest(email=data["email"], full_name=data["full_name"], role=data["role"]),
+                    request=services.InvitationRequest(
+                        email=data["email"], full_name=data["full_name"], role=data["role"]
+                    ),
                     by=request.user,
                 )
             except services.ServiceError as error:
@@ -140,9 +142,7 @@ def invite(request, org_slug):
             )
             bulk_errors = result.errors
             if result.invitations:
-                messages.success(
-                    request, _("%(count)d invitations sent.") % {"count": len(result.invitations)}
-                )
+                messages.success(request, _("%(count)d invitations sent.") % {"count": len(result.invitations)})
             if not result.errors:
                 return redirect(_after_invite(organisation, bulk.cleaned_data["learning_set"]))
             # Keep only the lines that failed in the box, so fixing them and sending again invites nobody twice.
@@ -183,7 +183,9 @@ def invitation_revoke(request, org_slug, invitation_id):
     invitation = permissions.invitation_for_admin(request.user, org_slug, invitation_id)
     try:
         services.revoke_invitation(invitation=invitation, by=request.user)
-        messages.success(request, _("Invitation to %(email)s revoked; its link no longer works.") % {"email": invitation.email})
+        messages.success(
+            request, _("Invitation to %(email)s revoked; its link no longer works.") % {"email": invitation.email}
+        )
     except services.ServiceError as error:
         messages.error(request, str(error))
     return redirect("sets:people", org_slug=org_slug)
@@ -227,7 +229,9 @@ def set_create(request, org_slug):
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         learning_set = services.create_learning_set(organisation=organisation, by=request.user, **fields)
-        messages.success(request, _("%(name)s is set up. Invite its facilitator and members.") % {"name": learning_set.name})
+        messages.success(
+            request, _("%(name)s is set up. Invite its facilitator and members.") % {"name": learning_set.name}
+        )
         return redirect("sets:detail", set_id=learning_set.pk)
     return render(request, "sets/set_form.html", {"organisation": organisation, "form": form, "creating": True})
 
@@ -303,7 +307,9 @@ def set_close(request, set_id):
         services.close_learning_set(learning_set=learning_set, by=request.user)
         messages.success(request, _("%(name)s is closed. Its record stays readable.") % {"name": learning_set.name})
         return redirect("sets:detail", set_id=learning_set.pk)
-    return render(request, "sets/set_close.html", {"learning_set": learning_set, "organisation": learning_set.organisation})
+    return render(
+        request, "sets/set_close.html", {"learning_set": learning_set, "organisation": learning_set.organisation}
+    )
 
 
 @require_POST
@@ -344,5 +350,9 @@ def set_member_remove(request, set_id, membership_id):
     return render(
         request,
         "sets/member_remove.html",
-        {"membership": membership, "learning_set": membership.learning_set, "organisation": membership.learning_set.organisation},
+        {
+            "membership": membership,
+            "learning_set": membership.learning_set,
+            "organisation": membership.learning_set.organisation,
+        },
     )

@@ -44,7 +44,9 @@ def test_admin_invites_member_who_signs_up_and_sees_the_set(live_server, browser
     member_context = browser.new_context()
     member = member_context.new_page()
     member.goto(link)
-    expect(member.get_by_role("heading", name=f"Join {learning_set.name} at {learning_set.organisation.name}")).to_be_visible()
+    expect(
+        member.get_by_role("heading", name=f"Join {learning_set.name} at {learning_set.organisation.name}")
+    ).to_be_visible()
     member.get_by_role("button", name="Create my account").click()
     expect(member.get_by_label(label("Email"))).to_have_value("newcomer@example.org")
     member.get_by_label(label("Full name")).fill("Nia Newcomer")
