@@ -1,0 +1,23 @@
+# The web, worker and beat image. Build: docker compose build
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_COMPILE_BYTECODE=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    PATH="/opt/venv/bin:$PATH"
+
+RUN pip install --no-cache-dir uv \
+    && useradd --create-home --uid 1000 app
+WORKDIR /app
+
+COPY pyproject.toml uv.lock .python-version ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+COPY . .
+RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
+    && chown -R app:app /app
+USER app
+
+EXPOSE 8000
+CMD ["gunicorn", "actionlearning.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
