@@ -11,11 +11,12 @@ class TimezoneMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        zone = None
         if user is not None and user.is_authenticated and user.timezone:
             try:
-                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
+                zone = zoneinfo.ZoneInfo(user.timezone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
-            timezone.deactivate()
-        return self.get_response(request)
+                zone = None
+        # override() puts the previous zone back after the response, so nothing leaks to the next request.
+        with timezone.override(zone):
+            return self.get_response(request)

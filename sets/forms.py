@@ -90,6 +90,12 @@ class SetContractForm(forms.ModelForm):
         } | {"airtime_mode": forms.RadioSelect, "term_ends_on": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"term_ends_on": _("Or leave empty and give a number of meetings.")}
 
+    def clean_quorum(self):
+        quorum = self.cleaned_data["quorum"]
+        if quorum < 1:
+            raise forms.ValidationError(_("Ensure this value is greater than or equal to 1."))
+        return quorum
+
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("term_meetings") and not cleaned.get("term_ends_on"):

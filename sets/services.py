@@ -302,6 +302,7 @@ def _queue_invitation_email(invitation: Invitation) -> None:
 @transaction.atomic
 def resend_invitation(*, invitation: Invitation, by) -> Invitation:
     """Send a pending or expired invitation again with a fresh link and a new expiry. The old link stops working."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
         raise ServiceError(_("Only an invitation that has not been accepted or revoked can be resent."))
     invitation.expires_at = default_expiry()
@@ -313,6 +314,7 @@ def resend_invitation(*, invitation: Invitation, by) -> Invitation:
 
 @transaction.atomic
 def revoke_invitation(*, invitation: Invitation, by) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
         raise ServiceError(_("This invitation has already been accepted."))
     if not invitation.revoked_at:

@@ -5,13 +5,12 @@ import pytest
 # Playwright runs an event loop in the test thread; Django's ORM is still used synchronously there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from sets.models import OrganisationMembership, SetMembership  # noqa: E402
-from tests.factories import (  # noqa: E402
+from sets.models import OrganisationMembership, SetMembership
+from tests.factories import (
     LearningSetFactory,
     OrganisationFactory,
     OrganisationMembershipFactory,
     SetMembershipFactory,
-    UserFactory,
 )
 
 

@@ -52,6 +52,7 @@ class LearningSetFactory(factory.django.DjangoModelFactory):
 class SetMembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SetMembership
+        skip_postgeneration_save = True
 
     learning_set = factory.SubFactory(LearningSetFactory)
     user = factory.SubFactory(UserFactory)

@@ -1,0 +1,213 @@
+"""The access matrix: every URL of the project against every kind of visitor.
+
+A URL the resolver knows but this table does not fails `test_every_url_has_a_row`, so a new view cannot ship
+without saying who may see it. Expected: strangers to an organisation or set get 404 (no hint it exists);
+people in it without the right role get 403; anonymous visitors are sent to log in, except on public pages.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from meetings.emails import unsubscribe_token
+from meetings.models import Meeting
+from sets.models import Invitation, OrganisationMembership, SetMembership, hash_token
+from tests.factories import InvitationFactory, UserFactory
+
+ROLES = ["anonymous", "nobody", "outsider", "stranger", "member", "facilitator", "admin"]
+LOGIN = "login"  # a redirect to the login page
+TOKEN = "matrix-invitation-token"
+
+
+def statuses(anonymous, nobody, outsider, stranger, member, facilitator, admin) -> dict:
+    return dict(zip(ROLES, [anonymous, nobody, outsider, stranger, member, facilitator, admin], strict=True))
+
+
+def everyone(status) -> dict:
+    return dict.fromkeys(ROLES, status)
+
+
+SIGNED_IN_ONLY = statuses(LOGIN, 200, 200, 200, 200, 200, 200)
+ORG_MEMBERS = statuses(LOGIN, 404, 404, 200, 200, 200, 200)
+ORG_ADMIN_READ = statuses(LOGIN, 404, 404, 403, 403, 403, 200)
+ORG_ADMIN_WRITE = statuses(LOGIN, 404, 404, 403, 403, 403, 302)
+SET_READ = statuses(LOGIN, 404, 404, 404, 200, 200, 200)
+SET_MANAGE = statuses(LOGIN, 404, 404, 404, 403, 200, 200)
+SET_ADMIN_READ = statuses(LOGIN, 404, 404, 404, 403, 403, 200)
+SET_ADMIN_WRITE = statuses(LOGIN, 404, 404, 404, 403, 403, 302)
+SET_OWN_WRITE = statuses(LOGIN, 404, 404, 404, 302, 302, 403)
+SET_FACILITATE = statuses(LOGIN, 404, 404, 404, 403, 200, 403)
+
+# name: (method, how to build the URL's arguments, POST data, expected status per role)
+MATRIX = {
+    "healthz": ("get", lambda w: {}, None, everyone(200)),
+    "healthz-live": ("get", lambda w: {}, None, everyone(200)),
+    "sets:home": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "sets:organisation-create": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "sets:organisation": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_MEMBERS),
+    "sets:people": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_ADMIN_READ),
+    "sets:invite": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_ADMIN_READ),
+    "sets:create": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_ADMIN_READ),
+    "sets:organisation-role": (
+        "post",
+        lambda w: {"org_slug": w.org.slug, "membership_id": w.stranger_org_membership.pk},
+        {"role": "admin"},
+        ORG_ADMIN_WRITE,
+    ),
+    "sets:invitation-resend": (
+        "post",
+        lambda w: {"org_slug": w.org.slug, "invitation_id": w.invitation.pk},
+        {},
+        ORG_ADMIN_WRITE,
+    ),
+    "sets:invitation-revoke": (
+        "post",
+        lambda w: {"org_slug": w.org.slug, "invitation_id": w.invitation.pk},
+        {},
+        ORG_ADMIN_WRITE,
+    ),
+    "sets:invitation": ("get", lambda w: {"token": TOKEN}, None, everyone(200)),
+    "sets:detail": ("get", lambda w: {"set_id": w.set.pk}, None, SET_READ),
+    "sets:edit": ("get", lambda w: {"set_id": w.set.pk}, None, SET_MANAGE),
+    "sets:contract": ("get", lambda w: {"set_id": w.set.pk}, None, SET_MANAGE),
+    "sets:contract-agree": ("post", lambda w: {"set_id": w.set.pk}, {}, SET_OWN_WRITE),
+    "sets:close": ("get", lambda w: {"set_id": w.set.pk}, None, SET_ADMIN_READ),
+    "sets:add-member": (
+        "post",
+        lambda w: {"set_id": w.set.pk},
+        lambda w: {"user": w.stranger.pk, "role": "member"},
+        SET_ADMIN_WRITE,
+    ),
+    "sets:member-role": (
+        "post",
+        lambda w: {"set_id": w.set.pk, "membership_id": w.member_membership.pk},
+        {"role": "facilitator"},
+        SET_ADMIN_WRITE,
+    ),
+    "sets:member-remove": (
+        "get",
+        lambda w: {"set_id": w.set.pk, "membership_id": w.member_membership.pk},
+        None,
+        SET_ADMIN_READ,
+    ),
+    "accounts:profile": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "accounts:calendar-feed": (
+        "post",
+        lambda w: {},
+        {"action": "regenerate"},
+        statuses(LOGIN, 302, 302, 302, 302, 302, 302),
+    ),
+    "meetings:set-meetings": ("get", lambda w: {"set_id": w.set.pk}, None, SET_READ),
+    "meetings:schedule": ("get", lambda w: {"set_id": w.set.pk}, None, SET_FACILITATE),
+    "meetings:detail": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_READ),
+    "meetings:reply": (
+        "post",
+        lambda w: {"meeting_id": w.meeting.pk},
+        {"rsvp": "yes", "note": ""},
+        SET_OWN_WRITE,
+    ),
+    "meetings:edit": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_FACILITATE),
+    "meetings:cancel": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_FACILITATE),
+    "meetings:my-upcoming": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "meetings:feed": ("get", lambda w: {"token": w.feed_token}, None, everyone(200)),
+    "meetings:unsubscribe": ("get", lambda w: {"token": w.unsubscribe_token}, None, everyone(200)),
+}
+
+THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
+
+
+def project_url_names(resolver=None, namespace="", prefix="") -> set[str]:
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern)
+        if route.startswith(THIRD_PARTY_PREFIXES):
+            continue
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= project_url_names(entry, inner, route)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(namespace + entry.name)
+    return names
+
+
+def test_every_url_has_a_row():
+    assert project_url_names() == set(MATRIX)
+
+
+class World:
+    """Everything the matrix needs, including what an outsider could see if scoping broke."""
+
+    def __init__(self, organisation, learning_set, admin, facilitator, member, stranger, outsider, other_set):
+        self.org, self.set = organisation, learning_set
+        self.users = {
+            "nobody": UserFactory(full_name="Nobody Anywhere"),
+            "outsider": outsider,
+            "stranger": stranger,
+            "member": member,
+            "facilitator": facilitator,
+            "admin": admin,
+        }
+        self.stranger = stranger
+        self.stranger_org_membership = OrganisationMembership.objects.get(organisation=organisation, user=stranger)
+        self.member_membership = SetMembership.objects.get(learning_set=learning_set, user=member)
+        self.invitation = InvitationFactory(organisation=organisation, learning_set=learning_set)
+        Invitation.objects.filter(pk=self.invitation.pk).update(token_hash=hash_token(TOKEN))
+        self.meeting = Meeting.objects.create(learning_set=learning_set, starts_at=timezone.now() + timedelta(days=7))
+        Meeting.objects.create(learning_set=other_set, starts_at=timezone.now() + timedelta(days=7))
+        member.calendar_token = "matrix-feed-token"
+        member.save(update_fields=["calendar_token"])
+        self.feed_token = member.calendar_token
+        self.unsubscribe_token = unsubscribe_token(member.pk, "reminder")
+
+
+@pytest.fixture
+def world(organisation, learning_set, admin, facilitator, member, stranger, outsider, other_set):
+    return World(organisation, learning_set, admin, facilitator, member, stranger, outsider, other_set)
+
+
+CASES = [(name, role) for name in sorted(MATRIX) for role in ROLES]
+
+
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_access(client, world, name, role):
+    method, kwargs, data, expected = MATRIX[name]
+    url = reverse(name, kwargs=kwargs(world))
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    payload = data(world) if callable(data) else data
+    response = client.post(url, payload or {}) if method == "post" else client.get(url)
+    want = expected[role]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code == want, f"{name} as {role}: {response.status_code}, expected {want}"
+
+
+def test_third_party_pages_are_behind_login(client, db):
+    assert client.get(reverse("account_login")).status_code == 200
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_another_organisations_set_id_is_a_404_that_reveals_nothing(client, admin, learning_set, other_set):
+    client.force_login(admin)
+    for url in (
+        reverse("sets:detail", args=[other_set.pk]),
+        reverse("meetings:set-meetings", args=[other_set.pk]),
+        reverse("sets:edit", args=[other_set.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert b"OTHER-ORG-SECRET" not in response.content
+        assert other_set.name.encode() not in response.content
+
+
+def test_another_organisations_meeting_is_a_404(client, admin, other_set):
+    meeting = Meeting.objects.create(learning_set=other_set, starts_at=timezone.now() + timedelta(days=3))
+    client.force_login(admin)
+    assert client.get(reverse("meetings:detail", args=[meeting.pk])).status_code == 404
+    assert client.post(reverse("meetings:reply", args=[meeting.pk]), {"rsvp": "yes"}).status_code == 404
