@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
@@ -73,3 +76,22 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.org")
     token_hash = factory.Sequence(lambda n: hash_token(f"token-{n}"))
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Meeting"
+
+    learning_set = factory.SubFactory(LearningSetFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    duration_minutes = 150
+    place = "Room 4"
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Action"
+
+    learning_set = factory.SubFactory(LearningSetFactory)
+    owner = factory.SubFactory(UserFactory)
+    text = factory.Sequence(lambda n: f"Action number {n}")
