@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 import factory
-from django.utils import timezone
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from accounts.models import User
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership, hash_token

@@ -8,7 +8,6 @@ import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from meetings import services
 from meetings.models import ActionUpdate, Attendance, Heartbeat, Meeting, Reminder
@@ -189,7 +188,7 @@ def test_the_email_is_in_the_recipients_zone_with_only_their_own_actions(
     dispatch_at(START - timedelta(hours=47), django_capture_on_commit_callbacks)
     [message] = [m for m in mail.outbox if m.to == [member.email] and m.subject.startswith("Reminder")]
     html = message.alternatives[0][0]
-    assert "Tuesday 16 March 2027, 05:30–08:00 EDT" in message.body
+    assert "Tuesday 16 March 2027, 05:30\u201308:00 EDT" in message.body
     assert "Call the ward manager" in message.body and "Call the ward manager" in html
     assert "FACILITATOR-PRIVATE-MARKER" not in message.body + html
     assert "Fay Facilitator" in message.body and "Away Person" not in message.body
