@@ -1,6 +1,5 @@
 """Every write to meetings, replies and reminders. Views, tasks, commands and tests call these."""
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,12 +9,11 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actionlearning.queueing import queue_after_commit
 from meetings import ics, recurrence
 from meetings.models import Action, ActionUpdate, Attendance, Heartbeat, Meeting, MeetingSeries, Reminder
 from sets.models import LearningSet, SetMembership
 from sets.services import ServiceError
-
-logger = logging.getLogger(__name__)
 
 # A claimed reminder that is still unsent after this long is queued again (its worker died, or Redis was down).
 STALE_CLAIM = timedelta(minutes=10)
@@ -147,15 +145,7 @@ def cancel_meeting(*, meeting: Meeting, by, rest_of_series: bool = False) -> lis
 def _queue_calendar_email(meeting_ids: list[int], method: str, change: str) -> None:
     from meetings.tasks import send_calendar_emails
 
-    transaction.on_commit(lambda: _safely(send_calendar_emails.delay, meeting_ids, method, change))
-
-
-def _safely(send, *args) -> None:
-    """Queue a task; if the broker is down, log it and carry on (the page must still answer)."""
-    try:
-        send(*args)
-    except Exception:
-        logger.exception("Could not queue %s; it will not be retried automatically", getattr(send, "__name__", send))
+    queue_after_commit(send_calendar_emails, meeting_ids, method, change)
 
 
 def send_calendar_emails(*, meeting_ids: list[int], method: str, change: str) -> int:
@@ -323,7 +313,7 @@ def _queue_reminder_batches(ids: list[int]) -> None:
 
     for start in range(0, len(ids), SEND_BATCH):
         batch = ids[start : start + SEND_BATCH]
-        transaction.on_commit(lambda batch=batch: _safely(send_reminders.delay, batch))
+        queue_after_commit(send_reminders, batch)
 
 
 def _skip_reason(reminder: Reminder, now: datetime) -> str:

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actionlearning.emails import send_templated
+from actionlearning.queueing import queue_after_commit
 from sets.contract import CONTRACT_FIELDS
 from sets.models import (
     Invitation,
@@ -295,8 +296,8 @@ def invite_many(*, organisation: Organisation, learning_set: LearningSet | None,
 def _queue_invitation_email(invitation: Invitation) -> None:
     from sets.tasks import send_invitation
 
-    pk = invitation.pk
-    transaction.on_commit(lambda: send_invitation.delay(pk))
+    # If the broker is down the invitation still exists: "Resend" on the people page queues it again.
+    queue_after_commit(send_invitation, invitation.pk)
 
 
 @transaction.atomic
