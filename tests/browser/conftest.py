@@ -24,3 +24,19 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
+
+
+def label(text: str):
+    """A field's label as Django renders it ("Email:") or allauth does ("Email")."""
+    import re
+
+    return re.compile(rf"^{re.escape(text)}:?$")
+
+
+def log_in(page, live_server, email: str, password: str) -> None:
+    from django.urls import reverse
+
+    page.goto(live_server.url + reverse("account_login"))
+    page.get_by_label(label("Email")).fill(email)
+    page.get_by_label(label("Password")).fill(password)
+    page.get_by_role("button", name="Sign In", exact=True).click()

@@ -8,21 +8,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from sets.models import SetMembership
+from tests.browser.conftest import label, log_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def label(text: str) -> re.Pattern:
-    """A field's label as Django renders it ("Email:") or allauth ("Email")."""
-    return re.compile(rf"^{re.escape(text)}:?$")
-
-
-def log_in(page, live_server, email, password):
-    page.goto(live_server.url + reverse("account_login"))
-    page.get_by_label(label("Email")).fill(email)
-    page.get_by_label(label("Password")).fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
 
 
 def test_admin_invites_member_who_signs_up_and_sees_the_set(live_server, browser, admin, learning_set, settings):
