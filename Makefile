@@ -28,6 +28,13 @@ browser:
 test: install browser
 	$(UV) run pytest
 
+# The performance harness on the local PostgreSQL and Redis (see README, "Performance"). SCALE=1000 is the top.
+SCALE ?= 1000
+DURATION ?= 10
+bench: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(UV) run python bench/run.py --scale $(SCALE) --duration $(DURATION)
+
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.timezones import TimezoneSelect
 
 
 class SignupForm(forms.Form):
@@ -20,5 +21,5 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "timezone", "reminder_emails", "nudge_emails"]
-        widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
+        widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"}), "timezone": TimezoneSelect}
         help_texts = {"timezone": _("Meeting times are shown to you in this time zone.")}

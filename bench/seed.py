@@ -117,9 +117,18 @@ def _build(scale: int, bar: Progress) -> dict:
         "people",
     )
     if people[0].pk is None:  # SQLite before 3.35 gives no ids back: read them
-        people = list(User.objects.filter(email__endswith=f"@{slug(scale)}.example.org").exclude(pk=admin.pk).order_by("pk"))
-    _bulk(EmailAddress, [EmailAddress(user=p, email=p.email, verified=True, primary=True) for p in people], bar, "emails")
-    _bulk(OrganisationMembership, [OrganisationMembership(organisation=organisation, user=p) for p in people], bar, "org members")
+        people = list(
+            User.objects.filter(email__endswith=f"@{slug(scale)}.example.org").exclude(pk=admin.pk).order_by("pk")
+        )
+    _bulk(
+        EmailAddress, [EmailAddress(user=p, email=p.email, verified=True, primary=True) for p in people], bar, "emails"
+    )
+    _bulk(
+        OrganisationMembership,
+        [OrganisationMembership(organisation=organisation, user=p) for p in people],
+        bar,
+        "org members",
+    )
     sets = _bulk(
         LearningSet,
         [
@@ -152,7 +161,9 @@ def _build(scale: int, bar: Progress) -> dict:
     for learning_set in sets:
         for week in range(PAST_MEETINGS, 0, -1):
             meetings.append(
-                Meeting(learning_set=learning_set, starts_at=now - timedelta(weeks=week), status="ended", place="Room 1")
+                Meeting(
+                    learning_set=learning_set, starts_at=now - timedelta(weeks=week), status="ended", place="Room 1"
+                )
             )
         for week in range(FUTURE_MEETINGS):
             meetings.append(
@@ -165,7 +176,9 @@ def _build(scale: int, bar: Progress) -> dict:
         past = meetings[index * per_set : index * per_set + PAST_MEETINGS]
         members = people[index * PEOPLE_PER_SET : (index + 1) * PEOPLE_PER_SET]
         for meeting in past:
-            attendance += [Attendance(meeting=meeting, user=p, rsvp="yes", responded_at=meeting.starts_at) for p in members]
+            attendance += [
+                Attendance(meeting=meeting, user=p, rsvp="yes", responded_at=meeting.starts_at) for p in members
+            ]
         for person in members:
             for n in range(ACTIONS_PER_PERSON):
                 meeting = past[n % PAST_MEETINGS]

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.timezones import TimezoneSelect
 from sets.contract import CONTRACT_FIELDS, DEFAULT_REMINDER_OFFSETS
 from sets.models import LearningSet, Organisation, OrganisationMembership, SetMembership
 from sets.services import INVITATION_ROLES, MAX_BULK_LINES
@@ -24,6 +25,7 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "timezone"]
+        widgets = {"timezone": TimezoneSelect}
         help_texts = {"name": _("Your company, team or programme."), "timezone": _("Where most of your sets meet.")}
 
 
@@ -64,7 +66,7 @@ class SetDetailsForm(forms.ModelForm):
     class Meta:
         model = LearningSet
         fields = [*DETAIL_FIELDS, "reminder_offsets_hours", "nudge_days_before"]
-        widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 3}), "timezone": TimezoneSelect}
         help_texts = {"purpose": _("What the set is for, in a sentence or two. Members read it when they join.")}
 
     def clean_nudge_days_before(self):

@@ -130,9 +130,9 @@ class Command(BaseCommand):
         )
 
     def _meetings(self, learning_set, facilitator, members, index, now):
-        """Monthly meetings: two in the past (ended, with attendance and actions), four to come."""
+        """Every four weeks: two in the past (ended, with attendance and actions), four to come."""
         tz_name = learning_set.timezone
-        first_local = datetime.combine((now - timedelta(days=60 - 7 * index)).date(), time(9, 30))
+        first_local = datetime.combine((now - timedelta(weeks=7) + timedelta(days=index)).date(), time(9, 30))
         starts = recurrence.occurrences(
             first_local, tz_name, recurrence.Rule(recurrence.EVERY_N_WEEKS, interval_weeks=4, count=6)
         )

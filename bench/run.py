@@ -1,0 +1,228 @@
+"""The performance harness: `make bench` (or `uv run python bench/run.py --scale 1000 --duration 10`).
+
+Seeds a large organisation on PostgreSQL, serves the app with gunicorn (2 workers) on loopback, drives each page
+with wrk (16 connections) from a second process using real logged-in sessions, and reports every page beside the
+floor (/healthz/live: one indexed query, same middleware) measured in the same run. Then times one reminder
+dispatch pass over 10,000 due (meeting, person) pairs and sending them through a real Celery worker on Redis.
+Prints one JSON document and writes it to bench/results/latest.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+WRK_SCRIPT = ROOT / "bench" / "report.lua"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/actionlearning_bench"
+ABSENT = "absent: not built yet"
+
+BUDGET_P95_MS = 100
+BUDGET_PAGE_RATIO = 0.5
+BUDGET_LIVE_RATIO = 0.8
+BUDGET_DISPATCH_S = 5.0
+BUDGET_REPORT_S = 1.0
+
+
+def environment(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "actionlearning.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    server = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def wrk(url: str, *, cookie: str | None, duration: int, connections: int = 16) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(WRK_SCRIPT)]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    report = json.loads(re.search(r"^BENCH_JSON (.+)$", output, re.MULTILINE).group(1))
+    return {
+        "requests_per_second": round(report["requests"] / (report["duration_us"] / 1e6), 1),
+        "p50_ms": round(report["p50_us"] / 1000, 2),
+        "p95_ms": round(report["p95_us"] / 1000, 2),
+        "p99_ms": round(report["p99_us"] / 1000, 2),
+        "requests": report["requests"],
+        "errors": report["errors"],
+        "non_2xx_or_3xx": report["status_errors"],
+    }
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+    memory = (
+        re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text()) if Path("/proc/meminfo").exists() else None
+    )
+    import django
+    from django.db import connection
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model.group(1).strip() if model else platform.processor(),
+        "memory_gib": round(int(memory.group(1)) / 1024 / 1024, 1) if memory else None,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": connection.cursor().connection.info.server_version,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=1000, help="N sets of 10 people (1000: the top scale)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument("--output", default=str(RESULTS / "latest.json"))
+    parser.add_argument("--skip-worker", action="store_true", help="skip sending 10,000 reminders via a worker")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is missing: apt-get install -y wrk (make bench does it)", file=sys.stderr)
+        return 2
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    ensure_database(database_url)
+    env = environment(database_url)
+    os.environ.update(env)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "seed_demo", "--scale", str(args.scale))
+    manage(env, "collectstatic", "--noinput", "-v0")
+
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from bench import scenario
+
+    world = scenario.prepare(args.scale)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "actionlearning.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    result: dict = {"scale": args.scale, "machine": machine(), "connections": 16, "duration_s": args.duration}
+    try:
+        wait_until_up(base + "/healthz/live")
+        for page in world.pages:  # warm each worker's connection and template caches
+            subprocess.run(
+                ["curl", "-s", "-o", "/dev/null", "-H", f"Cookie: {world.cookie}", base + page.path], check=False
+            )
+        floor = wrk(base + "/healthz/live", cookie=None, duration=args.duration)
+        floor["queries_per_request"] = scenario.count_queries("/healthz/live", None)
+        result["floor"] = floor
+        pages = {}
+        for page in world.pages:
+            figures = wrk(base + page.path, cookie=world.cookie if page.logged_in else None, duration=args.duration)
+            figures["queries_per_request"] = scenario.count_queries(
+                page.path, world.session_key if page.logged_in else None
+            )
+            figures["ratio_to_floor"] = round(figures["requests_per_second"] / floor["requests_per_second"], 3)
+            figures["path"] = page.path
+            figures["budget"] = budget(figures, BUDGET_LIVE_RATIO if page.live else BUDGET_PAGE_RATIO)
+            pages[page.name] = figures
+        for name in scenario.ABSENT_PAGES:
+            pages[name] = ABSENT
+        result["pages"] = pages
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    batch = scenario.reminder_dispatch()
+    if not args.skip_worker:
+        batch |= scenario.send_through_worker(env, batch)
+    batch["budget"] = "met" if batch["dispatch_seconds"] < BUDGET_DISPATCH_S else "missed"
+    result["batch"] = {
+        "reminder_dispatch": batch,
+        "organisation_report_90_days": ABSENT,
+        "organisation_report_csv": ABSENT,
+    }
+    result["budgets"] = {
+        "page_p95_ms": BUDGET_P95_MS,
+        "page_ratio_to_floor": BUDGET_PAGE_RATIO,
+        "live_state_ratio_to_floor": BUDGET_LIVE_RATIO,
+        "reminder_dispatch_s": BUDGET_DISPATCH_S,
+        "report_s": BUDGET_REPORT_S,
+        "missed": sorted(
+            [name for name, page in result["pages"].items() if isinstance(page, dict) and page["budget"] != "met"]
+            + (["reminder_dispatch"] if batch["budget"] != "met" else [])
+        ),
+    }
+    document = json.dumps(result, indent=2)
+    print(document)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(document + "\n")
+    return 0
+
+
+def budget(figures: dict, ratio: float) -> str:
+    problems = []
+    if figures["p95_ms"] >= BUDGET_P95_MS:
+        problems.append(f"p95 {figures['p95_ms']} ms >= {BUDGET_P95_MS}")
+    if figures["ratio_to_floor"] < ratio:
+        problems.append(f"{figures['ratio_to_floor']:.0%} of the floor < {ratio:.0%}")
+    if figures["errors"] or figures["non_2xx_or_3xx"]:
+        problems.append("errors")
+    return "met" if not problems else "missed: " + "; ".join(problems)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""What the harness measures, inside Django: the pages and users, query counts, and the reminder batch."""
+
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from bench.seed import slug
+from meetings.models import Meeting, Reminder
+from sets.models import SetMembership
+
+ROOT = Path(__file__).resolve().parent.parent
+ABSENT_PAGES = [
+    "live_state_unchanged",
+    "live_state_changed",
+    "my_actions",
+    "participation_report",
+    "participation_report_csv",
+]
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    logged_in: bool = True
+    live: bool = False
+
+
+@dataclass
+class World:
+    session_key: str
+    cookie: str
+    pages: list[Page]
+
+
+def real_session(user: User) -> str:
+    """A session exactly as logging in makes one (so every permission check runs under load)."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def prepare(scale: int) -> World:
+    """A member (not the facilitator) of the scale organisation's first set, their session, and the pages."""
+    membership = (
+        SetMembership.objects.filter(learning_set__organisation__slug=slug(scale), role="member")
+        .select_related("user", "learning_set", "learning_set__organisation")
+        .order_by("learning_set__name", "user__email")
+        .first()
+    )
+    user, learning_set = membership.user, membership.learning_set
+    if not user.calendar_token:
+        user.calendar_token = f"bench-{uuid.uuid4().hex}"
+        user.save(update_fields=["calendar_token"])
+    meeting = learning_set.meetings.filter(status="scheduled").order_by("starts_at").first()
+    key = real_session(user)
+    pages = [
+        Page("member_home", reverse("sets:home")),
+        Page("home_next_meetings_panel", reverse("meetings:my-upcoming")),
+        Page("organisation_page", reverse("sets:organisation", args=[learning_set.organisation.slug])),
+        Page("set_page", reverse("sets:detail", args=[learning_set.pk])),
+        Page("set_meetings", reverse("meetings:set-meetings", args=[learning_set.pk])),
+        Page("meeting_page", reverse("meetings:detail", args=[meeting.pk])),
+        Page("profile", reverse("accounts:profile")),
+        Page("calendar_feed", reverse("meetings:feed", args=[user.calendar_token]), logged_in=False),
+    ]
+    return World(session_key=key, cookie=f"{settings.SESSION_COOKIE_NAME}={key}", pages=pages)
+
+
+def count_queries(path: str, session_key: str | None) -> int:
+    client = Client()
+    if session_key:
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    return len(queries.captured_queries)
+
+
+def reminder_dispatch() -> dict:
+    """One beat pass over the scale organisation: every set's next meeting is put 47 hours away, so each of its
+    10 people has a due 48-hour reminder (10,000 pairs at the top scale). Time and queries of the pass, which
+    includes queueing the send tasks on Redis."""
+    from actionlearning.celery import app as celery_app
+    from meetings import services
+
+    Reminder.objects.all().delete()
+    now = timezone.now()
+    next_meetings = (
+        Meeting.objects.filter(status="scheduled", starts_at__gt=now)
+        .order_by("learning_set_id", "starts_at")
+        .distinct("learning_set_id")
+        .values("pk")
+    )
+    Meeting.objects.filter(pk__in=next_meetings).update(starts_at=now + timedelta(hours=47))
+    queue = f"bench-{uuid.uuid4().hex}"
+    celery_app.conf.task_default_queue = queue
+    celery_app.conf.task_always_eager = False
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        claimed = services.dispatch_due_reminders()
+    seconds = time.perf_counter() - started
+    return {
+        "due_pairs": len(claimed),
+        "dispatch_seconds": round(seconds, 3),
+        "dispatch_queries": len(queries.captured_queries),
+        "send_batches": -(-len(claimed) // services.SEND_BATCH),
+        "queue": queue,
+    }
+
+
+def send_through_worker(env: dict, batch: dict, timeout: float = 900) -> dict:
+    """Start a real Celery worker (prefork, 2 processes) on the batch's queue and time it until every claimed
+    reminder is marked sent. Emails go to Django's dummy backend: this measures the app, not an SMTP server."""
+    command = [sys.executable, "-m", "celery", "-A", "actionlearning", "worker", "--concurrency=2"]
+    command += ["--queues", batch["queue"], "--loglevel=WARNING", "--without-gossip", "--without-mingle"]
+    started = time.perf_counter()
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - started < timeout:
+            sent = Reminder.objects.filter(outcome="sent").count()
+            if sent >= batch["due_pairs"]:
+                break
+            time.sleep(1)
+        seconds = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return {
+        "worker_processes": 2,
+        "sent": sent,
+        "send_seconds_including_worker_start": round(seconds, 1),
+        "emails_per_second": round(sent / seconds, 1) if seconds else None,
+    }
