@@ -63,6 +63,17 @@ class Meeting(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    # The live state (meetings/flow.py's State), changed only through services.control_meeting, which bumps
+    # `version` so that a stale click is refused and participants' pages know when to refresh.
+    step_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    step_started_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+    extra_minutes = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["starts_at"]
         indexes = [
@@ -84,6 +95,64 @@ class Meeting(models.Model):
     @property
     def has_started(self) -> bool:
         return self.starts_at <= django_timezone.now()
+
+
+class Issue(models.Model):
+    """A problem a member brings to the set; it may be presented at several meetings. Confidential to the set."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+        SET_ASIDE = "set_aside", _("Set aside")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="issues")
+    learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="issues")
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
+    created_at = models.DateTimeField(default=django_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Issue {self.pk} of {self.owner_id}"
+
+
+class AirtimeSlot(models.Model):
+    """One presenter's turn in a meeting, with its planned minutes per step."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="slots")
+    presenter = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="airtime_slots")
+    issue = models.ForeignKey(Issue, models.SET_NULL, null=True, blank=True, related_name="slots")
+    order = models.PositiveSmallIntegerField(default=0)
+    presentation_minutes = models.PositiveSmallIntegerField(default=10)
+    questioning_minutes = models.PositiveSmallIntegerField(default=20)
+    commitments_minutes = models.PositiveSmallIntegerField(default=5)
+    bid_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    bid_urgent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "presenter"], name="unique_slot_presenter")]
+
+    def __str__(self) -> str:
+        return f"Slot {self.order} of meeting {self.meeting_id}"
+
+
+class MeetingEvent(models.Model):
+    """Every transition of a live meeting: who did what, at which step, when (gives the real durations)."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20)
+    step = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["meeting", "at"], name="meeting_event_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.step} ({self.meeting_id})"
 
 
 class Attendance(models.Model):

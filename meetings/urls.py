@@ -9,6 +9,10 @@ meeting_urls = [
     path("reply/", views.reply, name="reply"),
     path("edit/", views.edit, name="edit"),
     path("cancel/", views.cancel, name="cancel"),
+    path("live/", views.live, name="live"),
+    path("live/state/", views.live_state, name="live-state"),
+    path("live/control/", views.live_control, name="live-control"),
+    path("live/agenda/", views.agenda, name="agenda"),
 ]
 
 urlpatterns = [

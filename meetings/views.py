@@ -241,3 +241,117 @@ def unsubscribe(request, token):
         account_services.set_email_preference(user=user, kind=kind, enabled=False)
         return render(request, "meetings/unsubscribed.html", {"kind_label": label, "done": True})
     return render(request, "meetings/unsubscribed.html", {"kind_label": label, "token": token, "done": False})
+
+
+# The live meeting
+
+
+def _live_context(request, meeting) -> dict:
+    """What the stage (step, presenter, issue, clock) shows; the same for the page and the polled partial."""
+    from meetings import flow, live
+
+    slots = list(meeting.slots.select_related("presenter", "issue"))
+    plan = live.plan_for(meeting, slots)
+    state = live.state_of(meeting)
+    step = flow.current(state, plan) if state else None
+    now = timezone.now()
+    context = {
+        "meeting": meeting,
+        "learning_set": meeting.learning_set,
+        "organisation": meeting.learning_set.organisation,
+        "slots": slots,
+        "steps": plan.steps(),
+        "state": state,
+        "step": step,
+        "slot": slots[step.slot] if step and step.slot is not None else None,
+        "can_facilitate": permissions.can_facilitate(meeting.learning_set),
+        "now": now,
+    }
+    if state:
+        context |= {
+            "deadline": flow.deadline(state, plan),
+            "seconds_left": flow.time_left(state, plan, now),
+            "overrun": flow.overrun(state, plan, now),
+            "planned_minutes": plan.minutes(step) + state.extra_minutes,
+        }
+    return context
+
+
+def live(request, meeting_id):
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    context = _live_context(request, meeting)
+    if context["can_facilitate"] and meeting.status == Meeting.Status.SCHEDULED:
+        presenting = {slot.presenter_id for slot in context["slots"]}
+        context["candidates"] = [
+            m.user
+            for m in SetMembership.objects.filter(learning_set=meeting.learning_set, left_at=None)
+            .select_related("user")
+            .order_by("user__full_name")
+            if m.user_id not in presenting
+        ]
+    return render(request, "meetings/live.html", context)
+
+
+def live_state(request, meeting_id):
+    """Polled every ~2 s by every participant: 304 (one query) while the meeting's version is unchanged."""
+    row = (
+        Meeting.objects.filter(
+            pk=meeting_id, learning_set__memberships__user=request.user, learning_set__memberships__left_at=None
+        )
+        .values("version")
+        .first()
+    )
+    if row is None:
+        raise Http404
+    if request.GET.get("v") == str(row["version"]):
+        return HttpResponse(status=304)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    return render(request, "meetings/live.html#stage", _live_context(request, meeting))
+
+
+@require_POST
+def live_control(request, meeting_id):
+    from meetings import live as live_services
+
+    meeting = permissions.object_in_facilitated_set(request.user, Meeting.objects.all(), meeting_id)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        live_services.control_meeting(
+            meeting_id=meeting.pk, by=request.user, control=request.POST.get("control", ""), version=version
+        )
+    except ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("meetings:live", meeting_id=meeting.pk)
+
+
+@require_POST
+def agenda(request, meeting_id):
+    """Before the meeting: add a presenter, remove one, or move one up or down the running order."""
+    from meetings import live as live_services
+    from meetings.models import AirtimeSlot
+
+    meeting = permissions.object_in_facilitated_set(request.user, Meeting.objects.all(), meeting_id)
+    action = request.POST.get("action")
+    try:
+        if action == "add":
+            presenter = User.objects.filter(pk=request.POST.get("presenter") or 0).first()
+            if presenter is None:
+                raise ServiceError(_("Choose who presents."))
+            live_services.add_slot(
+                meeting=meeting, presenter=presenter, by=request.user, issue_title=request.POST.get("issue_title", "")
+            )
+        else:
+            slot = AirtimeSlot.objects.filter(meeting=meeting, pk=request.POST.get("slot") or 0).first()
+            if slot is None:
+                raise Http404
+            slot.meeting = meeting
+            if action == "remove":
+                live_services.remove_slot(slot=slot, by=request.user)
+            elif action in ("up", "down"):
+                live_services.move_slot(slot=slot, by=request.user, earlier=action == "up")
+    except ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("meetings:live", meeting_id=meeting.pk)

@@ -39,6 +39,8 @@ SET_ADMIN_READ = statuses(LOGIN, 404, 404, 404, 403, 403, 200)
 SET_ADMIN_WRITE = statuses(LOGIN, 404, 404, 404, 403, 403, 302)
 SET_OWN_WRITE = statuses(LOGIN, 404, 404, 404, 302, 302, 403)
 SET_FACILITATE = statuses(LOGIN, 404, 404, 404, 403, 200, 403)
+SET_FACILITATE_WRITE = statuses(LOGIN, 404, 404, 404, 403, 302, 403)
+SET_OWN_READ = statuses(LOGIN, 404, 404, 404, 200, 200, 403)
 
 # name: (method, how to build the URL's arguments, POST data, expected status per role)
 MATRIX = {
@@ -111,6 +113,26 @@ MATRIX = {
     "meetings:edit": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_FACILITATE),
     "meetings:cancel": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_FACILITATE),
     "meetings:my-upcoming": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    # The meeting room shows what members bring: the set's own people only, never an admin outside it.
+    "meetings:live": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_OWN_READ),
+    "meetings:live-state": (
+        "get",
+        lambda w: {"meeting_id": w.meeting.pk},
+        None,
+        statuses(LOGIN, 404, 404, 404, 200, 200, 404),
+    ),
+    "meetings:live-control": (
+        "post",
+        lambda w: {"meeting_id": w.meeting.pk},
+        {"control": "start", "version": "0"},
+        SET_FACILITATE_WRITE,
+    ),
+    "meetings:agenda": (
+        "post",
+        lambda w: {"meeting_id": w.meeting.pk},
+        lambda w: {"action": "add", "presenter": w.users["member"].pk},
+        SET_FACILITATE_WRITE,
+    ),
     "meetings:feed": ("get", lambda w: {"token": w.feed_token}, None, everyone(200)),
     "meetings:unsubscribe": ("get", lambda w: {"token": w.unsubscribe_token}, None, everyone(200)),
 }

@@ -1,0 +1,145 @@
+"""The live meeting: agenda, controls through the service (versioned), the polled state endpoint."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings import live
+from meetings.models import Meeting, MeetingEvent
+from sets.services import ServiceError
+from tests.factories import MeetingFactory, SetMembershipFactory
+
+
+@pytest.fixture
+def meeting(learning_set, facilitator, member):
+    meeting = MeetingFactory(learning_set=learning_set, starts_at=timezone.now() + timedelta(minutes=5))
+    live.add_slot(meeting=meeting, presenter=member, by=facilitator, issue_title="Handing over between shifts")
+    return meeting
+
+
+def control(meeting, by, name):
+    meeting.refresh_from_db()
+    return live.control_meeting(meeting_id=meeting.pk, by=by, control=name, version=meeting.version)
+
+
+def test_a_one_presenter_meeting_walks_through_every_step(meeting, facilitator):
+    keys = []
+    control(meeting, facilitator, "start")
+    for _ in range(5):
+        control(meeting, facilitator, "next")
+    keys = list(MeetingEvent.objects.filter(meeting=meeting).values_list("kind", "step"))
+    assert keys == [
+        ("start", "checkin"),
+        ("next", "presentation:0"),
+        ("next", "questioning:0"),
+        ("next", "commitments:0"),
+        ("next", "reflection"),
+        ("next", "ended"),
+    ]
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.version) == ("ended", 6)
+    assert meeting.ended_at is not None
+
+
+def test_a_stale_click_is_refused_and_changes_nothing(meeting, facilitator):
+    control(meeting, facilitator, "start")
+    with pytest.raises(live.StaleVersion):
+        live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="next", version=0)
+    meeting.refresh_from_db()
+    assert (meeting.step_index, meeting.version, MeetingEvent.objects.count()) == (0, 1, 1)
+
+
+def test_controls_that_do_not_apply_are_refused(meeting, facilitator):
+    with pytest.raises(ServiceError, match="not running"):
+        live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="next", version=0)
+    with pytest.raises(ServiceError, match="Unknown"):
+        live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="jump", version=0)
+    control(meeting, facilitator, "start")
+    with pytest.raises(ServiceError):
+        control(meeting, facilitator, "back")
+    with pytest.raises(ServiceError, match="fixed"):
+        live.add_slot(meeting=Meeting.objects.get(pk=meeting.pk), presenter=facilitator, by=facilitator)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_next_clicks_advance_once(learning_set, facilitator, member):
+    meeting = MeetingFactory(learning_set=learning_set, starts_at=timezone.now())
+    live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="start", version=0)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def click():
+        try:
+            barrier.wait()
+            live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="next", version=1)
+            outcomes.append("advanced")
+        except live.StaleVersion:
+            outcomes.append("stale")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["advanced", "stale"]
+    meeting.refresh_from_db()
+    assert (meeting.step_index, meeting.version) == (1, 2)
+    assert MeetingEvent.objects.filter(kind="next").count() == 1
+
+
+def test_agenda_order_can_be_changed_before_the_meeting(meeting, learning_set, facilitator, member):
+    other = SetMembershipFactory(learning_set=learning_set).user
+    live.add_slot(meeting=meeting, presenter=other, by=facilitator)
+    with pytest.raises(ServiceError, match="already has a slot"):
+        live.add_slot(meeting=meeting, presenter=member, by=facilitator)
+    second = meeting.slots.get(presenter=other)
+    live.move_slot(slot=second, by=facilitator, earlier=True)
+    assert [s.presenter for s in meeting.slots.all()] == [other, member]
+
+
+def test_the_state_endpoint_answers_304_in_two_queries_while_nothing_changed(
+    client, meeting, member, facilitator, django_assert_max_num_queries
+):
+    control(meeting, facilitator, "start")
+    client.force_login(member)
+    url = reverse("meetings:live-state", args=[meeting.pk])
+    client.get(url)  # warms the session cache
+    with django_assert_max_num_queries(2):
+        response = client.get(url, {"v": "1"})
+    assert response.status_code == 304
+    control(meeting, facilitator, "next")
+    response = client.get(url, {"v": "1"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Issue presentation" in content and "Handing over between shifts" in content
+    assert "<html" not in content
+    assert f"?v={meeting.version + 1}" in content or "?v=2" in content
+
+
+def test_members_follow_and_only_the_facilitator_has_controls(client, meeting, member, facilitator, admin):
+    control(meeting, facilitator, "start")
+    control(meeting, facilitator, "next")
+    control(meeting, facilitator, "next")
+    client.force_login(member)
+    content = client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    assert "Questioning" in content and "Open questions only" in content
+    assert "Next step" not in content
+    client.force_login(facilitator)
+    assert "Next step" in client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    client.force_login(admin)
+    assert client.get(reverse("meetings:live", args=[meeting.pk])).status_code == 403
+
+
+def test_a_stale_click_from_the_page_shows_a_message(client, meeting, facilitator):
+    client.force_login(facilitator)
+    url = reverse("meetings:live-control", args=[meeting.pk])
+    client.post(url, {"control": "start", "version": "0"})
+    response = client.post(url, {"control": "next", "version": "0"}, follow=True)
+    assert "already moved on" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).step_index == 0
