@@ -5,13 +5,16 @@ made from, applies one flow function, records a MeetingEvent and bumps the versi
 double click, never advance twice.
 """
 
+from itertools import pairwise
+
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings import flow
-from meetings.models import AirtimeSlot, Issue, Meeting, MeetingEvent
+from meetings.models import Action, AirtimeSlot, Attendance, Issue, Meeting, MeetingEvent, ProcessRating, Reflection
 from sets.models import SetMembership
 from sets.services import ServiceError
 
@@ -148,3 +151,121 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     meeting.version = version + 1
     MeetingEvent.objects.create(meeting=meeting, kind=control, step=step.key, actor=by, at=now)
     return meeting
+
+
+# What people record during the meeting. Each checks the meeting is running (or, for reflections, running or
+# just ended) and who may write what; permissions on the meeting itself are checked by the view.
+
+
+def _check_running(meeting: Meeting) -> None:
+    if meeting.status != Meeting.Status.LIVE:
+        raise ServiceError(_("The meeting is not running."))
+
+
+@transaction.atomic
+def mark_present(*, meeting: Meeting, user, present: bool, by) -> Attendance:
+    """The facilitator marks who is here (a late arrival too: the time is kept)."""
+    _check_running(meeting)
+    attendance, _created = Attendance.objects.get_or_create(meeting=meeting, user=user)
+    attendance.present = present
+    attendance.checked_in_at = timezone.now() if present else None
+    attendance.save(update_fields=["present", "checked_in_at"])
+    return attendance
+
+
+@transaction.atomic
+def write_checkin_note(*, meeting: Meeting, user, note: str) -> Attendance:
+    _check_running(meeting)
+    attendance, _created = Attendance.objects.get_or_create(meeting=meeting, user=user)
+    attendance.checkin_note = note.strip()[:500]
+    attendance.save(update_fields=["checkin_note"])
+    return attendance
+
+
+def _presenter_or_facilitator(slot: AirtimeSlot, user, facilitating: bool) -> None:
+    if not facilitating and slot.presenter_id != user.pk:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def update_issue(*, slot: AirtimeSlot, by, facilitating: bool, title: str, summary: str) -> Issue:
+    """The presenter (or the facilitator for them) writes the issue's title and summary, confidential to the set."""
+    _check_running(slot.meeting)
+    _presenter_or_facilitator(slot, by, facilitating)
+    title = title.strip()[:200]
+    if not title:
+        raise ServiceError(_("Give the issue a title."))
+    issue = slot.issue or Issue(owner_id=slot.presenter_id, learning_set_id=slot.meeting.learning_set_id)
+    issue.title, issue.summary = title, summary.strip()
+    issue.save()
+    if slot.issue_id != issue.pk:
+        slot.issue = issue
+        slot.save(update_fields=["issue"])
+    return issue
+
+
+@transaction.atomic
+def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_on=None) -> Action:
+    """An action the presenter commits to; due by the set's next meeting unless another date is given.
+    It is the presenter's action, whoever typed it."""
+    _check_running(slot.meeting)
+    _presenter_or_facilitator(slot, by, facilitating)
+    text = text.strip()
+    if not text:
+        raise ServiceError(_("Write the action."))
+    meeting = slot.meeting
+    if due_on is None:
+        following = (
+            Meeting.objects.filter(learning_set_id=meeting.learning_set_id, starts_at__gt=meeting.starts_at)
+            .exclude(status=Meeting.Status.CANCELLED)
+            .order_by("starts_at")
+            .values_list("starts_at", flat=True)
+            .first()
+        )
+        due_on = timezone.localdate(following) if following else None
+    return Action.objects.create(
+        owner_id=slot.presenter_id,
+        learning_set_id=meeting.learning_set_id,
+        meeting=meeting,
+        text=text[:2000],
+        due_on=due_on,
+    )
+
+
+@transaction.atomic
+def write_reflection(*, meeting: Meeting, by, situation: str, myself: str, relating: str, shared: bool) -> Reflection:
+    if meeting.status not in (Meeting.Status.LIVE, Meeting.Status.ENDED):
+        raise ServiceError(_("Reflections are written in or after the meeting."))
+    if not (situation.strip() or myself.strip() or relating.strip()):
+        raise ServiceError(_("Write at least one of the three."))
+    return Reflection.objects.create(
+        meeting=meeting,
+        author=by,
+        about_situation=situation.strip(),
+        about_self=myself.strip(),
+        about_relating=relating.strip(),
+        shared=shared,
+    )
+
+
+@transaction.atomic
+def rate_process(*, meeting: Meeting, by, rating: int, went_well: str = "", do_better: str = "") -> ProcessRating:
+    if meeting.status not in (Meeting.Status.LIVE, Meeting.Status.ENDED):
+        raise ServiceError(_("The set rates its process in or after the meeting."))
+    if not 1 <= rating <= 10:
+        raise ServiceError(_("Rate from 1 to 10."))
+    rated, _created = ProcessRating.objects.update_or_create(
+        meeting=meeting,
+        author=by,
+        defaults={"rating": rating, "went_well": went_well.strip(), "do_better": do_better.strip()},
+    )
+    return rated
+
+
+def actual_minutes(meeting: Meeting) -> dict[str, float]:
+    """Minutes actually spent per step, from the meeting's events (pauses included)."""
+    events = list(meeting.events.order_by("at", "pk").values_list("step", "at"))
+    spent: dict[str, float] = {}
+    for (step, at), (_next_step, next_at) in pairwise(events):
+        spent[step] = spent.get(step, 0) + (next_at - at).total_seconds() / 60
+    return {step: round(minutes, 1) for step, minutes in spent.items()}

@@ -168,6 +168,9 @@ class Attendance(models.Model):
     rsvp = models.CharField(max_length=20, choices=Rsvp, default=Rsvp.NONE)
     note = models.CharField(_("note"), max_length=500, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    present = models.BooleanField(default=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checkin_note = models.CharField(_("check-in note"), max_length=500, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="unique_attendance")]
@@ -268,6 +271,44 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.offset_hours}h for {self.user_id} on meeting {self.meeting_id}"
+
+
+class Reflection(models.Model):
+    """What a member learned in a meeting: about the situation, about themselves, about how they think, act and
+    relate to others. Private to its author unless shared with the set."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="reflections")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="reflections")
+    about_situation = models.TextField(_("about the situation"), blank=True)
+    about_self = models.TextField(_("about myself"), blank=True)
+    about_relating = models.TextField(_("about how I think, act and relate to others"), blank=True)
+    shared = models.BooleanField(_("share with the set"), default=False)
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Reflection {self.pk} by {self.author_id}"
+
+
+class ProcessRating(models.Model):
+    """ "How did we work as a set?" 1-10, with words that stay in the set (the number feeds reports)."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="ratings")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    rating = models.PositiveSmallIntegerField()
+    went_well = models.TextField(_("what went well"), blank=True)
+    do_better = models.TextField(_("what to do better"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "author"], name="unique_process_rating"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=10), name="process_rating_1_to_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rating {self.rating} for meeting {self.meeting_id}"
 
 
 class Heartbeat(models.Model):

@@ -13,6 +13,9 @@ meeting_urls = [
     path("live/state/", views.live_state, name="live-state"),
     path("live/control/", views.live_control, name="live-control"),
     path("live/agenda/", views.agenda, name="agenda"),
+    path("live/workspace/", views.live_workspace, name="live-workspace"),
+    path("live/record/", views.live_record, name="live-record"),
+    path("record/", views.record, name="record"),
 ]
 
 urlpatterns = [

@@ -2,8 +2,9 @@ import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -279,7 +280,7 @@ def _live_context(request, meeting) -> dict:
 
 def live(request, meeting_id):
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
-    context = _live_context(request, meeting)
+    context = _workspace_context(request, meeting)
     if context["can_facilitate"] and meeting.status == Meeting.Status.SCHEDULED:
         presenting = {slot.presenter_id for slot in context["slots"]}
         context["candidates"] = [
@@ -355,3 +356,143 @@ def agenda(request, meeting_id):
     except ServiceError as error:
         messages.error(request, str(error))
     return redirect("meetings:live", meeting_id=meeting.pk)
+
+
+def _workspace_context(request, meeting) -> dict:
+    """What the current step asks of the person looking: check-in, the presenter's issue, actions, reflection."""
+    from meetings.models import Action, Attendance, ProcessRating, Reflection
+
+    context = _live_context(request, meeting)
+    step, slot = context["step"], context["slot"]
+    context["is_presenter"] = bool(slot and slot.presenter_id == request.user.pk)
+    if step is None:
+        return context
+    if step.phase == "checkin":
+        people = list(
+            SetMembership.objects.filter(learning_set=meeting.learning_set, left_at=None)
+            .select_related("user")
+            .order_by("role", "user__full_name")
+        )
+        attendance = {a.user_id: a for a in Attendance.objects.filter(meeting=meeting)}
+        open_actions: dict[int, list] = {}
+        for action in (
+            Action.objects.filter(learning_set=meeting.learning_set, status=Action.Status.OPEN)
+            .exclude(meeting=meeting)
+            .prefetch_related("updates")
+            .order_by("owner_id", "created_at")[:300]
+        ):
+            open_actions.setdefault(action.owner_id, []).append(action)
+        for membership in people:
+            membership.attendance = attendance.get(membership.user_id)
+            membership.open_actions = open_actions.get(membership.user_id, [])
+        context["people"] = people
+        context["my_attendance"] = attendance.get(request.user.pk)
+    elif slot is not None:
+        context["slot_actions"] = list(Action.objects.filter(meeting=meeting, owner_id=slot.presenter_id))
+    elif step.phase == "reflection":
+        context["my_reflections"] = list(Reflection.objects.filter(meeting=meeting, author=request.user))
+        context["my_rating"] = ProcessRating.objects.filter(meeting=meeting, author=request.user).first()
+    return context
+
+
+def live_workspace(request, meeting_id):
+    """The forms of the current step, polled like the stage but keyed on the step, so typing survives a pause
+    or an added minute and is replaced only when the step changes."""
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    if request.GET.get("s") == str(meeting.step_index) and meeting.status == Meeting.Status.LIVE:
+        return HttpResponse(status=304)
+    return render(request, "meetings/live.html#workspace", _workspace_context(request, meeting))
+
+
+@require_POST
+def live_record(request, meeting_id):
+    """Everything written during the meeting goes through here, one `kind` at a time."""
+    from datetime import date
+
+    from meetings import live as live_services
+    from meetings.models import AirtimeSlot
+
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    facilitating = permissions.can_facilitate(meeting.learning_set)
+    data, kind = request.POST, request.POST.get("kind")
+    try:
+        if kind == "present":
+            if not facilitating:
+                raise PermissionDenied
+            person = get_object_or_404(
+                User, pk=data.get("user") or 0, set_memberships__learning_set=meeting.learning_set
+            )
+            live_services.mark_present(
+                meeting=meeting, user=person, present=data.get("present") == "1", by=request.user
+            )
+        elif kind == "checkin":
+            live_services.write_checkin_note(meeting=meeting, user=request.user, note=data.get("note", ""))
+        elif kind in ("issue", "action"):
+            slot = get_object_or_404(AirtimeSlot, meeting=meeting, pk=data.get("slot") or 0)
+            slot.meeting = meeting
+            if kind == "issue":
+                live_services.update_issue(
+                    slot=slot,
+                    by=request.user,
+                    facilitating=facilitating,
+                    title=data.get("title", ""),
+                    summary=data.get("summary", ""),
+                )
+            else:
+                try:
+                    due = date.fromisoformat(data["due_on"]) if data.get("due_on") else None
+                except ValueError:
+                    raise ServiceError(_("Enter the due date as a date.")) from None
+                live_services.commit_action(
+                    slot=slot, by=request.user, facilitating=facilitating, text=data.get("text", ""), due_on=due
+                )
+        elif kind == "reflection":
+            live_services.write_reflection(
+                meeting=meeting,
+                by=request.user,
+                situation=data.get("about_situation", ""),
+                myself=data.get("about_self", ""),
+                relating=data.get("about_relating", ""),
+                shared=data.get("shared") == "on",
+            )
+        elif kind == "rating":
+            try:
+                rating = int(data.get("rating", ""))
+            except ValueError:
+                rating = 0
+            live_services.rate_process(
+                meeting=meeting,
+                by=request.user,
+                rating=rating,
+                went_well=data.get("went_well", ""),
+                do_better=data.get("do_better", ""),
+            )
+        else:
+            raise ServiceError(_("Nothing to record."))
+        messages.success(request, _("Saved."))
+    except ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("meetings:live", meeting_id=meeting.pk)
+
+
+def record(request, meeting_id):
+    """After the meeting: who came, who presented what, the actions, shared reflections and the real minutes."""
+    from django.db.models import Avg, Q
+
+    from meetings import live as live_services
+    from meetings.models import Action, Attendance, Reflection
+
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    context = _live_context(request, meeting)
+    plan = live_services.plan_for(meeting, context["slots"])
+    actual = live_services.actual_minutes(meeting)
+    context |= {
+        "attendance": Attendance.objects.filter(meeting=meeting, present=True).select_related("user"),
+        "actions": Action.objects.filter(meeting=meeting).select_related("owner").order_by("owner__full_name"),
+        "reflections": Reflection.objects.filter(meeting=meeting)
+        .filter(Q(shared=True) | Q(author=request.user))
+        .select_related("author"),
+        "rating": meeting.ratings.aggregate(average=Avg("rating"))["average"],
+        "minutes": [(step, plan.minutes(step), actual.get(step.key)) for step in plan.steps() if step.phase != "ended"],
+    }
+    return render(request, "meetings/record.html", context)

@@ -127,6 +127,14 @@ MATRIX = {
         {"control": "start", "version": "0"},
         SET_FACILITATE_WRITE,
     ),
+    "meetings:live-workspace": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_OWN_READ),
+    "meetings:live-record": (
+        "post",
+        lambda w: {"meeting_id": w.meeting.pk},
+        {"kind": "checkin", "note": "fine"},
+        statuses(LOGIN, 404, 404, 404, 302, 302, 403),
+    ),
+    "meetings:record": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_OWN_READ),
     "meetings:agenda": (
         "post",
         lambda w: {"meeting_id": w.meeting.pk},

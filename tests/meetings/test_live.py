@@ -143,3 +143,101 @@ def test_a_stale_click_from_the_page_shows_a_message(client, meeting, facilitato
     response = client.post(url, {"control": "next", "version": "0"}, follow=True)
     assert "already moved on" in response.content.decode()
     assert Meeting.objects.get(pk=meeting.pk).step_index == 0
+
+
+def record(client, meeting, **data):
+    return client.post(reverse("meetings:live-record", args=[meeting.pk]), data, follow=True)
+
+
+def test_the_meeting_is_recorded_as_it_runs(client, meeting, learning_set, facilitator, member):
+    from meetings.models import Action, Attendance, ProcessRating, Reflection
+
+    later = MeetingFactory(learning_set=learning_set, starts_at=meeting.starts_at + timedelta(days=28))
+    control(meeting, facilitator, "start")
+    client.force_login(facilitator)
+    record(client, meeting, kind="present", user=member.pk, present="1")
+    assert Attendance.objects.get(meeting=meeting, user=member).present is True
+    client.force_login(member)
+    record(client, meeting, kind="checkin", note="Tired but here")
+    assert "Tired but here" in client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    control(meeting, facilitator, "next")  # presentation
+    slot = meeting.slots.get()
+    record(client, meeting, kind="issue", slot=slot.pk, title="Shift handovers", summary="ISSUE-SUMMARY-MARKER")
+    assert slot.issue.__class__.objects.get(pk=slot.issue_id).summary == "ISSUE-SUMMARY-MARKER"
+    control(meeting, facilitator, "next")  # questioning
+    control(meeting, facilitator, "next")  # commitments
+    client.force_login(facilitator)  # the facilitator types it for the presenter
+    record(client, meeting, kind="action", slot=slot.pk, text="Talk to the night team")
+    action = Action.objects.get(meeting=meeting)
+    assert (action.owner, action.due_on) == (member, timezone.localdate(later.starts_at))
+    control(meeting, facilitator, "next")  # reflection
+    client.force_login(member)
+    record(client, meeting, kind="reflection", about_self="PRIVATE-REFLECTION-MARKER")
+    record(client, meeting, kind="reflection", about_situation="SHARED-REFLECTION-MARKER", shared="on")
+    record(client, meeting, kind="rating", rating="8", went_well="Listening")
+    assert ProcessRating.objects.get(meeting=meeting, author=member).rating == 8
+    assert Reflection.objects.filter(meeting=meeting).count() == 2
+    control(meeting, facilitator, "end")
+
+    own = client.get(reverse("meetings:record", args=[meeting.pk])).content.decode()
+    assert "PRIVATE-REFLECTION-MARKER" in own and "SHARED-REFLECTION-MARKER" in own
+    assert "Talk to the night team" in own and "Shift handovers" in own
+    client.force_login(facilitator)
+    theirs = client.get(reverse("meetings:record", args=[meeting.pk])).content.decode()
+    assert "SHARED-REFLECTION-MARKER" in theirs
+    assert "PRIVATE-REFLECTION-MARKER" not in theirs  # private to its author, even for the facilitator
+    assert "rated its work together 8.0 out of 10" in theirs
+
+
+def test_only_the_presenter_or_facilitator_writes_the_issue_and_actions(client, meeting, learning_set, facilitator):
+    from meetings.models import Action
+
+    control(meeting, facilitator, "start")
+    control(meeting, facilitator, "next")
+    bystander = SetMembershipFactory(learning_set=learning_set).user
+    client.force_login(bystander)
+    slot = meeting.slots.get()
+    response = client.post(
+        reverse("meetings:live-record", args=[meeting.pk]), {"kind": "issue", "slot": slot.pk, "title": "Hijack"}
+    )
+    assert response.status_code == 403
+    response = client.post(
+        reverse("meetings:live-record", args=[meeting.pk]), {"kind": "present", "user": bystander.pk, "present": "1"}
+    )
+    assert response.status_code == 403
+    assert Action.objects.count() == 0
+
+
+def test_bad_input_in_the_room_is_refused_with_a_message(client, meeting, facilitator, member):
+    control(meeting, facilitator, "start")
+    client.force_login(member)
+    for data, message in [
+        ({"kind": "rating", "rating": "11"}, "Rate from 1 to 10."),
+        ({"kind": "reflection"}, "Write at least one of the three."),
+        ({"kind": "nonsense"}, "Nothing to record."),
+    ]:
+        assert message in record(client, meeting, **data).content.decode()
+
+
+def test_the_workspace_answers_304_until_the_step_changes(client, meeting, facilitator, member):
+    control(meeting, facilitator, "start")
+    client.force_login(member)
+    url = reverse("meetings:live-workspace", args=[meeting.pk])
+    assert client.get(url, {"s": "0"}).status_code == 304
+    control(meeting, facilitator, "extend")  # same step: typing survives
+    assert client.get(url, {"s": "0"}).status_code == 304
+    control(meeting, facilitator, "next")
+    assert "Handing over between shifts" in client.get(url, {"s": "0"}).content.decode()
+
+
+def test_actual_minutes_come_from_the_events(meeting, facilitator):
+    import time_machine
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        control(meeting, facilitator, "start")
+    with time_machine.travel(start + timedelta(minutes=12), tick=False):
+        control(meeting, facilitator, "next")
+    with time_machine.travel(start + timedelta(minutes=21), tick=False):
+        control(meeting, facilitator, "next")
+    assert live.actual_minutes(Meeting.objects.get(pk=meeting.pk)) == {"checkin": 12.0, "presentation:0": 9.0}
