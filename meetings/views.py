@@ -381,6 +381,8 @@ def _workspace_context(request, meeting) -> dict:
             .prefetch_related("updates")
             .order_by("owner_id", "created_at")[:300]
         ):
+            updates = list(action.updates.all())  # prefetched, in time order
+            action.latest_update = updates[-1] if updates else None
             open_actions.setdefault(action.owner_id, []).append(action)
         for membership in people:
             membership.attendance = attendance.get(membership.user_id)

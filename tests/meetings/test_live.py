@@ -241,3 +241,24 @@ def test_actual_minutes_come_from_the_events(meeting, facilitator):
     with time_machine.travel(start + timedelta(minutes=21), tick=False):
         control(meeting, facilitator, "next")
     assert live.actual_minutes(Meeting.objects.get(pk=meeting.pk)) == {"checkin": 12.0, "presentation:0": 9.0}
+
+
+def test_check_in_shows_each_members_open_actions_and_their_latest_progress(
+    client, meeting, learning_set, facilitator, member
+):
+    from meetings.models import ActionUpdate
+    from tests.factories import ActionFactory
+
+    action = ActionFactory(owner=member, learning_set=learning_set, text="Ask the night team")
+    ActionUpdate.objects.create(
+        action=action, author=member, note="First try", created_at=timezone.now() - timedelta(days=9)
+    )
+    ActionUpdate.objects.create(
+        action=action, author=member, note="LATEST-PROGRESS", created_at=timezone.now() - timedelta(days=2)
+    )
+    ActionFactory(owner=facilitator, learning_set=learning_set, text="Read the rota")
+    control(meeting, facilitator, "start")
+    client.force_login(member)
+    content = client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    assert "Ask the night team" in content and "LATEST-PROGRESS" in content and "First try" not in content
+    assert "Read the rota" in content and "no update yet" in content
