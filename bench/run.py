@@ -173,7 +173,7 @@ def main() -> int:
         for page in world.pages:
             figures = wrk(base + page.path, cookie=world.cookie if page.logged_in else None, duration=args.duration)
             figures["queries_per_request"] = scenario.count_queries(
-                page.path, world.session_key if page.logged_in else None
+                page.path, world.session_key if page.logged_in else None, page.expect
             )
             figures["ratio_to_floor"] = round(figures["requests_per_second"] / floor["requests_per_second"], 3)
             figures["path"] = page.path

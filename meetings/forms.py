@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings import recurrence
 from meetings.models import Attendance, MeetingSeries
+from meetings.services import MeetingDetails
 
 NO_REPEAT = ""
 REPEAT_CHOICES = [(NO_REPEAT, _("Does not repeat")), *MeetingSeries.Frequency.choices]
@@ -19,6 +20,15 @@ class MeetingDetailsForm(forms.Form):
 
     def local_start(self) -> datetime:
         return datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+
+    def details(self) -> MeetingDetails:
+        data = self.cleaned_data
+        return MeetingDetails(
+            local_start=self.local_start(),
+            duration_minutes=data["duration_minutes"],
+            place=data["place"],
+            video_link=data["video_link"],
+        )
 
 
 class ScheduleForm(MeetingDetailsForm):

@@ -13,8 +13,20 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actionlearning.emails import send_templated
+from actionlearning.queueing import queue_after_commit
 from meetings import flow
-from meetings.models import Action, AirtimeSlot, Attendance, Issue, Meeting, MeetingEvent, ProcessRating, Reflection
+from meetings.models import (
+    Action,
+    AirtimeSlot,
+    Attendance,
+    Issue,
+    Meeting,
+    MeetingEvent,
+    ProcessRating,
+    Question,
+    Reflection,
+)
 from sets.models import SetMembership
 from sets.services import ServiceError
 
@@ -149,6 +161,10 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     for name, value in fields.items():
         setattr(meeting, name, value)
     meeting.version = version + 1
+    if meeting.status == Meeting.Status.ENDED:
+        from meetings.tasks import send_meeting_summaries
+
+        queue_after_commit(send_meeting_summaries, meeting.pk)
     MeetingEvent.objects.create(meeting=meeting, kind=control, step=step.key, actor=by, at=now)
     return meeting
 
@@ -233,6 +249,21 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
 
 
 @transaction.atomic
+def capture_question(*, slot: AirtimeSlot, by, text: str) -> Question:
+    """Anyone in the set notes a question asked of the presenter, during their questioning step."""
+    meeting = slot.meeting
+    _check_running(meeting)
+    slots = list(meeting.slots.all())
+    step = flow.current(state_of(meeting), plan_for(meeting, slots))
+    if step.phase != flow.QUESTIONING or slots[step.slot].pk != slot.pk:
+        raise ServiceError(_("Questions are captured during the presenter's questioning."))
+    text = text.strip()
+    if not text:
+        raise ServiceError(_("Write the question."))
+    return Question.objects.create(slot=slot, author=by, text=text[:2000])
+
+
+@transaction.atomic
 def write_reflection(*, meeting: Meeting, by, situation: str, myself: str, relating: str, shared: bool) -> Reflection:
     if meeting.status not in (Meeting.Status.LIVE, Meeting.Status.ENDED):
         raise ServiceError(_("Reflections are written in or after the meeting."))
@@ -269,3 +300,39 @@ def actual_minutes(meeting: Meeting) -> dict[str, float]:
     for (step, at), (_next_step, next_at) in pairwise(events):
         spent[step] = spent.get(step, 0) + (next_at - at).total_seconds() / 60
     return {step: round(minutes, 1) for step, minutes in spent.items()}
+
+
+def send_meeting_summaries(*, meeting_id: int) -> int:
+    """After the meeting, each person marked present gets the shared record and their own actions.
+
+    Claimed once per meeting (summary_sent_at), so a retried or duplicated task sends nothing more. The email
+    carries only what a member of the set may read: issue titles, shared reflections, their own actions."""
+    now = timezone.now()
+    if not Meeting.objects.filter(pk=meeting_id, status=Meeting.Status.ENDED, summary_sent_at=None).update(
+        summary_sent_at=now
+    ):
+        return 0
+    meeting = Meeting.objects.select_related("learning_set").get(pk=meeting_id)
+    slots = list(meeting.slots.select_related("presenter", "issue"))
+    shared = list(meeting.reflections.filter(shared=True).select_related("author"))
+    actions: dict[int, list] = {}
+    for action in Action.objects.filter(meeting=meeting):
+        actions.setdefault(action.owner_id, []).append(action)
+    sent = 0
+    for attendance in meeting.attendances.filter(present=True).select_related("user"):
+        person = attendance.user
+        send_templated(
+            "meeting-summary",
+            to=person.email,
+            tz_name=person.timezone,
+            context={
+                "meeting": meeting,
+                "learning_set": meeting.learning_set,
+                "recipient": person,
+                "slots": slots,
+                "reflections": shared,
+                "actions": actions.get(person.pk, []),
+            },
+        )
+        sent += 1
+    return sent

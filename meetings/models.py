@@ -73,6 +73,7 @@ class Meeting(models.Model):
     version = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    summary_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -271,6 +272,21 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.offset_hours}h for {self.user_id} on meeting {self.meeting_id}"
+
+
+class Question(models.Model):
+    """A question asked of a presenter during questioning, captured for them. Confidential to the set."""
+
+    slot = models.ForeignKey(AirtimeSlot, models.CASCADE, related_name="questions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(_("question"))
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Question {self.pk} for slot {self.slot_id}"
 
 
 class Reflection(models.Model):

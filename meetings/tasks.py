@@ -45,3 +45,10 @@ def send_reminders(self, reminder_ids: list[int]) -> int:
 )
 def send_calendar_emails(meeting_ids: list[int], method: str, change: str) -> int:
     return services.send_calendar_emails(meeting_ids=meeting_ids, method=method, change=change)
+
+
+@shared_task(name="meetings.send_meeting_summaries", acks_late=True)
+def send_meeting_summaries(meeting_id: int) -> int:
+    from meetings import live
+
+    return live.send_meeting_summaries(meeting_id=meeting_id)

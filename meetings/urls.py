@@ -11,6 +11,7 @@ meeting_urls = [
     path("cancel/", views.cancel, name="cancel"),
     path("live/", views.live, name="live"),
     path("live/state/", views.live_state, name="live-state"),
+    path("live/projector/", views.projector, name="projector"),
     path("live/control/", views.live_control, name="live-control"),
     path("live/agenda/", views.agenda, name="agenda"),
     path("live/workspace/", views.live_workspace, name="live-workspace"),

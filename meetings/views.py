@@ -30,16 +30,9 @@ def schedule(request, set_id):
     }
     form = ScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        details = services.MeetingDetails(
-            local_start=form.local_start(),
-            duration_minutes=data["duration_minutes"],
-            place=data["place"],
-            video_link=data["video_link"],
-        )
         try:
             meetings = services.schedule_meetings(
-                learning_set=learning_set, by=request.user, details=details, repeat=form.rule()
+                learning_set=learning_set, by=request.user, details=form.details(), repeat=form.rule()
             )
         except ServiceError as error:
             form.add_error(None, str(error))
@@ -153,16 +146,12 @@ def edit(request, meeting_id):
     }
     form = RescheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        details = services.MeetingDetails(
-            local_start=form.local_start(),
-            duration_minutes=data["duration_minutes"],
-            place=data["place"],
-            video_link=data["video_link"],
-        )
         try:
             changed = services.reschedule_meeting(
-                meeting=meeting, by=request.user, details=details, rest_of_series=data["scope"] == SCOPE_REST
+                meeting=meeting,
+                by=request.user,
+                details=form.details(),
+                rest_of_series=form.cleaned_data["scope"] == SCOPE_REST,
             )
         except ServiceError as error:
             form.add_error(None, str(error))
@@ -247,7 +236,7 @@ def unsubscribe(request, token):
 # The live meeting
 
 
-def _live_context(request, meeting) -> dict:
+def _live_context(request, meeting, *, projector: bool = False) -> dict:
     """What the stage (step, presenter, issue, clock) shows; the same for the page and the polled partial."""
     from meetings import flow, live
 
@@ -265,7 +254,8 @@ def _live_context(request, meeting) -> dict:
         "state": state,
         "step": step,
         "slot": slots[step.slot] if step and step.slot is not None else None,
-        "can_facilitate": permissions.can_facilitate(meeting.learning_set),
+        "can_facilitate": permissions.can_facilitate(meeting.learning_set) and not projector,
+        "projector": projector,
         "now": now,
     }
     if state:
@@ -293,6 +283,12 @@ def live(request, meeting_id):
     return render(request, "meetings/live.html", context)
 
 
+def projector(request, meeting_id):
+    """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    return render(request, "meetings/projector.html", _live_context(request, meeting, projector=True))
+
+
 def live_state(request, meeting_id):
     """Polled every ~2 s by every participant: 304 (one query) while the meeting's version is unchanged."""
     row = (
@@ -307,7 +303,9 @@ def live_state(request, meeting_id):
     if request.GET.get("v") == str(row["version"]):
         return HttpResponse(status=304)
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
-    return render(request, "meetings/live.html#stage", _live_context(request, meeting))
+    return render(
+        request, "meetings/live.html#stage", _live_context(request, meeting, projector=bool(request.GET.get("p")))
+    )
 
 
 @require_POST
@@ -391,6 +389,7 @@ def _workspace_context(request, meeting) -> dict:
         context["my_attendance"] = attendance.get(request.user.pk)
     elif slot is not None:
         context["slot_actions"] = list(Action.objects.filter(meeting=meeting, owner_id=slot.presenter_id))
+        context["questions"] = list(slot.questions.all())
     elif step.phase == "reflection":
         context["my_reflections"] = list(Reflection.objects.filter(meeting=meeting, author=request.user))
         context["my_rating"] = ProcessRating.objects.filter(meeting=meeting, author=request.user).first()
@@ -429,10 +428,12 @@ def live_record(request, meeting_id):
             )
         elif kind == "checkin":
             live_services.write_checkin_note(meeting=meeting, user=request.user, note=data.get("note", ""))
-        elif kind in ("issue", "action"):
+        elif kind in ("issue", "action", "question"):
             slot = get_object_or_404(AirtimeSlot, meeting=meeting, pk=data.get("slot") or 0)
             slot.meeting = meeting
-            if kind == "issue":
+            if kind == "question":
+                live_services.capture_question(slot=slot, by=request.user, text=data.get("text", ""))
+            elif kind == "issue":
                 live_services.update_issue(
                     slot=slot,
                     by=request.user,
@@ -482,7 +483,7 @@ def record(request, meeting_id):
     from django.db.models import Avg, Q
 
     from meetings import live as live_services
-    from meetings.models import Action, Attendance, Reflection
+    from meetings.models import Action, Attendance, Question, Reflection
 
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     context = _live_context(request, meeting)
@@ -491,6 +492,7 @@ def record(request, meeting_id):
     context |= {
         "attendance": Attendance.objects.filter(meeting=meeting, present=True).select_related("user"),
         "actions": Action.objects.filter(meeting=meeting).select_related("owner").order_by("owner__full_name"),
+        "questions": Question.objects.filter(slot__meeting=meeting).select_related("slot__presenter"),
         "reflections": Reflection.objects.filter(meeting=meeting)
         .filter(Q(shared=True) | Q(author=request.user))
         .select_related("author"),

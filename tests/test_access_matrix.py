@@ -127,6 +127,7 @@ MATRIX = {
         {"control": "start", "version": "0"},
         SET_FACILITATE_WRITE,
     ),
+    "meetings:projector": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_OWN_READ),
     "meetings:live-workspace": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_OWN_READ),
     "meetings:live-record": (
         "post",

@@ -262,3 +262,62 @@ def test_check_in_shows_each_members_open_actions_and_their_latest_progress(
     content = client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
     assert "Ask the night team" in content and "LATEST-PROGRESS" in content and "First try" not in content
     assert "Read the rota" in content and "no update yet" in content
+
+
+def test_questions_are_captured_only_during_the_presenters_questioning(
+    client, meeting, learning_set, facilitator, member
+):
+    from meetings.models import Question
+
+    bystander = SetMembershipFactory(learning_set=learning_set).user
+    control(meeting, facilitator, "start")
+    slot = meeting.slots.get()
+    client.force_login(bystander)
+    assert (
+        "during the presenter"
+        in record(client, meeting, kind="question", slot=slot.pk, text="Too early?").content.decode()
+    )
+    control(meeting, facilitator, "next")
+    control(meeting, facilitator, "next")  # questioning
+    record(client, meeting, kind="question", slot=slot.pk, text="What would success look like for you?")
+    assert list(Question.objects.values_list("text", flat=True)) == ["What would success look like for you?"]
+    control(meeting, facilitator, "end")
+    client.force_login(member)
+    assert (
+        "What would success look like for you?"
+        in client.get(reverse("meetings:record", args=[meeting.pk])).content.decode()
+    )
+
+
+def test_the_projector_shows_the_stage_without_controls(client, meeting, facilitator):
+    control(meeting, facilitator, "start")
+    client.force_login(facilitator)
+    content = client.get(reverse("meetings:projector", args=[meeting.pk])).content.decode()
+    assert "Check-in" in content and "Next step" not in content
+    assert "p=1" in content
+    polled = client.get(reverse("meetings:live-state", args=[meeting.pk]), {"v": "0", "p": "1"}).content.decode()
+    assert "Next step" not in polled
+
+
+def test_attendees_get_one_summary_with_their_own_actions(
+    meeting, learning_set, facilitator, member, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from meetings.models import Action
+
+    absent = SetMembershipFactory(learning_set=learning_set).user
+    control(meeting, facilitator, "start")
+    meeting.refresh_from_db()
+    live.mark_present(meeting=meeting, user=member, present=True, by=facilitator)
+    live.mark_present(meeting=meeting, user=facilitator, present=True, by=facilitator)
+    Action.objects.create(owner=member, learning_set=learning_set, meeting=meeting, text="MEMBER-ACTION")
+    Action.objects.create(owner=facilitator, learning_set=learning_set, meeting=meeting, text="FACILITATOR-ACTION")
+    with django_capture_on_commit_callbacks(execute=True):
+        control(meeting, facilitator, "end")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([member.email, facilitator.email])
+    assert absent.email not in [m.to[0] for m in mail.outbox]
+    [to_member] = [m for m in mail.outbox if m.to == [member.email]]
+    assert "MEMBER-ACTION" in to_member.body and "FACILITATOR-ACTION" not in to_member.body
+    assert "Handing over between shifts" in to_member.body
+    assert live.send_meeting_summaries(meeting_id=meeting.pk) == 0  # once per meeting
