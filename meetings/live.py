@@ -90,6 +90,57 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
 
 
 @transaction.atomic
+def hand_over(*, meeting: Meeting, to, by) -> Meeting:
+    """Let a member run this meeting (or give it back with `to=None`)."""
+    if meeting.status in (Meeting.Status.ENDED, Meeting.Status.CANCELLED):
+        raise ServiceError(_("This meeting is over."))
+    if (
+        to is not None
+        and not SetMembership.objects.filter(learning_set_id=meeting.learning_set_id, user=to, left_at=None).exists()
+    ):
+        raise ServiceError(_("Only someone in the set can run its meeting."))
+    meeting.facilitator = to
+    meeting.save(update_fields=["facilitator", "updated_at"])
+    return meeting
+
+
+def available_minutes(meeting: Meeting) -> int:
+    """Time for presenters: the meeting's length less check-in and reflection."""
+    learning_set = meeting.learning_set
+    return max(0, meeting.duration_minutes - learning_set.checkin_minutes - learning_set.reflection_minutes)
+
+
+@transaction.atomic
+def bid_for_time(*, meeting: Meeting, by, minutes: int, urgent: bool, issue_title: str = "") -> AirtimeSlot:
+    """In a bidding set, a member asks for airtime ("40 minutes on X, urgent") before the meeting starts. The
+    slot's questioning time takes what the bid leaves after presentation and commitments."""
+    _check_agenda_open(meeting)
+    learning_set = meeting.learning_set
+    if learning_set.airtime_mode != learning_set.AirtimeMode.BIDDING:
+        raise ServiceError(_("This set shares time equally; the facilitator sets the agenda."))
+    fixed = learning_set.presentation_minutes + learning_set.commitments_minutes
+    if not fixed + 1 <= minutes <= available_minutes(meeting):
+        raise ServiceError(
+            _("Ask for between %(low)d and %(high)d minutes.") % {"low": fixed + 1, "high": available_minutes(meeting)}
+        )
+    slot = meeting.slots.filter(presenter=by).first() or add_slot(meeting=meeting, presenter=by, by=by)
+    if issue_title.strip():
+        slot.issue = Issue.objects.create(owner=by, learning_set=learning_set, title=issue_title.strip()[:200])
+    slot.bid_minutes, slot.bid_urgent = minutes, urgent
+    slot.questioning_minutes = minutes - fixed
+    slot.save(update_fields=["issue", "bid_minutes", "bid_urgent", "questioning_minutes"])
+    return slot
+
+
+@transaction.atomic
+def write_process_notes(*, meeting: Meeting, by, notes: str) -> Meeting:
+    """The facilitator's notes on how the set worked: visible to facilitators only."""
+    meeting.process_notes = notes.strip()
+    meeting.save(update_fields=["process_notes", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
 def remove_slot(*, slot: AirtimeSlot, by) -> None:
     _check_agenda_open(slot.meeting)
     slot.delete()

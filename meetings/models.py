@@ -74,6 +74,11 @@ class Meeting(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     summary_sent_at = models.DateTimeField(null=True, blank=True)
+    # Sets often rotate facilitation: a member can run this one meeting (the set's facilitators still can too).
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("runs it")
+    )
+    process_notes = models.TextField(_("facilitator's process notes"), blank=True)
 
     class Meta:
         ordering = ["starts_at"]

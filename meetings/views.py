@@ -254,7 +254,7 @@ def _live_context(request, meeting, *, projector: bool = False) -> dict:
         "state": state,
         "step": step,
         "slot": slots[step.slot] if step and step.slot is not None else None,
-        "can_facilitate": permissions.can_facilitate(meeting.learning_set) and not projector,
+        "can_facilitate": permissions.can_run_meeting(request.user, meeting) and not projector,
         "projector": projector,
         "now": now,
     }
@@ -271,15 +271,25 @@ def _live_context(request, meeting, *, projector: bool = False) -> dict:
 def live(request, meeting_id):
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     context = _workspace_context(request, meeting)
-    if context["can_facilitate"] and meeting.status == Meeting.Status.SCHEDULED:
-        presenting = {slot.presenter_id for slot in context["slots"]}
-        context["candidates"] = [
+    if meeting.status == Meeting.Status.SCHEDULED:
+        from meetings import live as live_services
+
+        people = [
             m.user
             for m in SetMembership.objects.filter(learning_set=meeting.learning_set, left_at=None)
             .select_related("user")
             .order_by("user__full_name")
-            if m.user_id not in presenting
         ]
+        presenting = {slot.presenter_id for slot in context["slots"]}
+        context |= {
+            "candidates": [person for person in people if person.pk not in presenting],
+            "set_people": people,
+            "set_facilitates": permissions.can_facilitate(meeting.learning_set),
+            "bidding": meeting.learning_set.airtime_mode == "bidding",
+            "available_minutes": live_services.available_minutes(meeting),
+            "asked_minutes": sum(slot.bid_minutes or 0 for slot in context["slots"]),
+            "my_slot": next((slot for slot in context["slots"] if slot.presenter_id == request.user.pk), None),
+        }
     return render(request, "meetings/live.html", context)
 
 
@@ -312,7 +322,7 @@ def live_state(request, meeting_id):
 def live_control(request, meeting_id):
     from meetings import live as live_services
 
-    meeting = permissions.object_in_facilitated_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.meeting_for_runner(request.user, Meeting.objects.all(), meeting_id)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -332,10 +342,15 @@ def agenda(request, meeting_id):
     from meetings import live as live_services
     from meetings.models import AirtimeSlot
 
-    meeting = permissions.object_in_facilitated_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.meeting_for_runner(request.user, Meeting.objects.all(), meeting_id)
     action = request.POST.get("action")
     try:
-        if action == "add":
+        if action == "hand-over":
+            if not permissions.can_facilitate(meeting.learning_set):
+                raise PermissionDenied
+            person = User.objects.filter(pk=request.POST.get("facilitator") or 0).first()
+            live_services.hand_over(meeting=meeting, to=person, by=request.user)
+        elif action == "add":
             presenter = User.objects.filter(pk=request.POST.get("presenter") or 0).first()
             if presenter is None:
                 raise ServiceError(_("Choose who presents."))
@@ -414,10 +429,26 @@ def live_record(request, meeting_id):
     from meetings.models import AirtimeSlot
 
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
-    facilitating = permissions.can_facilitate(meeting.learning_set)
+    facilitating = permissions.can_run_meeting(request.user, meeting)
     data, kind = request.POST, request.POST.get("kind")
     try:
-        if kind == "present":
+        if kind == "bid":
+            try:
+                minutes = int(data.get("minutes", ""))
+            except ValueError:
+                minutes = 0
+            live_services.bid_for_time(
+                meeting=meeting,
+                by=request.user,
+                minutes=minutes,
+                urgent=data.get("urgent") == "on",
+                issue_title=data.get("issue_title", ""),
+            )
+        elif kind == "process_notes":
+            if not facilitating:
+                raise PermissionDenied
+            live_services.write_process_notes(meeting=meeting, by=request.user, notes=data.get("notes", ""))
+        elif kind == "present":
             if not facilitating:
                 raise PermissionDenied
             person = get_object_or_404(
@@ -497,6 +528,7 @@ def record(request, meeting_id):
         .filter(Q(shared=True) | Q(author=request.user))
         .select_related("author"),
         "rating": meeting.ratings.aggregate(average=Avg("rating"))["average"],
+        "show_process_notes": permissions.can_run_meeting(request.user, meeting),
         "minutes": [(step, plan.minutes(step), actual.get(step.key)) for step in plan.steps() if step.phase != "ended"],
     }
     return render(request, "meetings/record.html", context)

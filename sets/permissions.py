@@ -186,3 +186,19 @@ def object_in_own_set(user, queryset: QuerySet, pk: int):
     if obj.learning_set.viewer_role is None:
         raise PermissionDenied
     return obj
+
+
+def can_run_meeting(user, meeting) -> bool:
+    """Run a meeting live (controls, agenda): the set's facilitators, and the member the meeting was handed to.
+    `meeting.learning_set` must carry the viewer's roles (object_in_visible_set does that)."""
+    learning_set = meeting.learning_set
+    if learning_set.is_closed or learning_set.viewer_role is None:
+        return False
+    return can_facilitate(learning_set) or meeting.facilitator_id == user.pk
+
+
+def meeting_for_runner(user, queryset: QuerySet, pk: int):
+    meeting = object_in_visible_set(user, queryset, pk)
+    if not can_run_meeting(user, meeting):
+        raise PermissionDenied
+    return meeting

@@ -321,3 +321,60 @@ def test_attendees_get_one_summary_with_their_own_actions(
     assert "MEMBER-ACTION" in to_member.body and "FACILITATOR-ACTION" not in to_member.body
     assert "Handing over between shifts" in to_member.body
     assert live.send_meeting_summaries(meeting_id=meeting.pk) == 0  # once per meeting
+
+
+def test_a_member_handed_the_meeting_runs_it_and_can_be_replaced(client, meeting, learning_set, facilitator, member):
+    runner = SetMembershipFactory(learning_set=learning_set, user__full_name="Rota Runner").user
+    client.force_login(runner)
+    control_url = reverse("meetings:live-control", args=[meeting.pk])
+    assert client.post(control_url, {"control": "start", "version": "0"}).status_code == 403
+    client.force_login(member)
+    agenda_url = reverse("meetings:agenda", args=[meeting.pk])
+    assert client.post(agenda_url, {"action": "hand-over", "facilitator": member.pk}).status_code == 403
+    client.force_login(facilitator)
+    client.post(agenda_url, {"action": "hand-over", "facilitator": runner.pk})
+    assert Meeting.objects.get(pk=meeting.pk).facilitator == runner
+    client.force_login(runner)
+    assert "Start the meeting" in client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    client.post(control_url, {"control": "start", "version": "0"})
+    assert Meeting.objects.get(pk=meeting.pk).status == "live"
+    # The facilitator can still run it (for the slot the runner presents, say).
+    client.force_login(facilitator)
+    client.post(control_url, {"control": "next", "version": "1"})
+    assert Meeting.objects.get(pk=meeting.pk).step_index == 1
+
+
+def test_members_bid_for_time_in_a_bidding_set(client, meeting, learning_set, facilitator, member):
+    from meetings.models import AirtimeSlot
+
+    bidder = SetMembershipFactory(learning_set=learning_set, user__full_name="Bea Bidder").user
+    client.force_login(bidder)
+    response = record(client, meeting, kind="bid", minutes="40", urgent="on", issue_title="Budget cuts")
+    assert "shares time equally" in response.content.decode()
+    learning_set.airtime_mode = "bidding"
+    learning_set.save(update_fields=["airtime_mode"])
+    record(client, meeting, kind="bid", minutes="40", urgent="on", issue_title="Budget cuts")
+    slot = AirtimeSlot.objects.get(meeting=meeting, presenter=bidder)
+    assert (slot.bid_minutes, slot.bid_urgent, slot.issue.title) == (40, True, "Budget cuts")
+    assert slot.presentation_minutes + slot.questioning_minutes + slot.commitments_minutes == 40
+    assert "Ask for between" in record(client, meeting, kind="bid", minutes="500").content.decode()
+    page = client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    assert "Bids ask for 40 of the 120 minutes available" in page  # 150 - 15 check-in - 15 reflection
+    assert "Urgent" in page
+
+
+def test_process_notes_are_for_facilitators_only(client, meeting, facilitator, member):
+    control(meeting, facilitator, "start")
+    client.force_login(member)
+    assert (
+        client.post(
+            reverse("meetings:live-record", args=[meeting.pk]), {"kind": "process_notes", "notes": "x"}
+        ).status_code
+        == 403
+    )
+    client.force_login(facilitator)
+    record(client, meeting, kind="process_notes", notes="PROCESS-NOTE-MARKER")
+    control(meeting, facilitator, "end")
+    assert "PROCESS-NOTE-MARKER" in client.get(reverse("meetings:record", args=[meeting.pk])).content.decode()
+    client.force_login(member)
+    assert "PROCESS-NOTE-MARKER" not in client.get(reverse("meetings:record", args=[meeting.pk])).content.decode()
