@@ -140,25 +140,57 @@ def write_process_notes(*, meeting: Meeting, by, notes: str) -> Meeting:
     return meeting
 
 
+def _first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
+    """The first position in the running order that may still change: all of it before the meeting; during it,
+    only presenters whose turn has not begun (so the current step keeps its place)."""
+    if meeting.status == Meeting.Status.SCHEDULED:
+        return 0
+    if meeting.status != Meeting.Status.LIVE:
+        raise ServiceError(_("The meeting is over."))
+    step = flow.current(state_of(meeting), plan_for(meeting, slots))
+    if step.phase == flow.CHECKIN:
+        return 0
+    if step.slot is not None:
+        return step.slot + 1
+    return len(slots)
+
+
+def _agenda_changed(meeting: Meeting, by, kind: str) -> None:
+    """During the meeting, a change to the running order moves the version on so every page refreshes."""
+    if meeting.status == Meeting.Status.LIVE:
+        Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
+        steps = plan_for(meeting).steps()
+        MeetingEvent.objects.create(meeting=meeting, kind=kind, step=steps[meeting.step_index].key, actor=by)
+
+
 @transaction.atomic
 def remove_slot(*, slot: AirtimeSlot, by) -> None:
-    _check_agenda_open(slot.meeting)
+    """Take a presenter off the agenda (before the meeting, or during it if their turn has not begun: a skip)."""
+    meeting = Meeting.objects.select_for_update().get(pk=slot.meeting_id)
+    slots = list(meeting.slots.all())
+    position = next(i for i, each in enumerate(slots) if each.pk == slot.pk)
+    if position < _first_movable(meeting, slots):
+        raise ServiceError(_("That presenter's turn has already begun."))
     slot.delete()
+    _agenda_changed(meeting, by, "skip")
 
 
 @transaction.atomic
 def move_slot(*, slot: AirtimeSlot, by, earlier: bool) -> None:
-    """Swap a slot with its neighbour in the running order."""
-    _check_agenda_open(slot.meeting)
-    slots = list(AirtimeSlot.objects.select_for_update().filter(meeting_id=slot.meeting_id))
-    index = next(i for i, s in enumerate(slots) if s.pk == slot.pk)
+    """Swap a slot with its neighbour in the running order (during the meeting, among those still to come)."""
+    meeting = Meeting.objects.select_for_update().get(pk=slot.meeting_id)
+    slots = list(AirtimeSlot.objects.select_for_update().filter(meeting_id=meeting.pk))
+    index = next(i for i, each in enumerate(slots) if each.pk == slot.pk)
     other = index - 1 if earlier else index + 1
     if not 0 <= other < len(slots):
         return
+    if min(index, other) < _first_movable(meeting, slots):
+        raise ServiceError(_("Only presenters still to come can be moved."))
     slots[index], slots[other] = slots[other], slots[index]
     for position, each in enumerate(slots):
         if each.order != position:
             AirtimeSlot.objects.filter(pk=each.pk).update(order=position)
+    _agenda_changed(meeting, by, "reorder")
 
 
 @transaction.atomic

@@ -380,6 +380,11 @@ def _workspace_context(request, meeting) -> dict:
     context["is_presenter"] = bool(slot and slot.presenter_id == request.user.pk)
     if step is None:
         return context
+    if context["can_facilitate"] and meeting.status == Meeting.Status.LIVE:
+        from meetings import live as live_services
+
+        start = live_services._first_movable(meeting, context["slots"])
+        context["to_come"] = context["slots"][start:]
     if step.phase == "checkin":
         people = list(
             SetMembership.objects.filter(learning_set=meeting.learning_set, left_at=None)

@@ -378,3 +378,29 @@ def test_process_notes_are_for_facilitators_only(client, meeting, facilitator, m
     assert "PROCESS-NOTE-MARKER" in client.get(reverse("meetings:record", args=[meeting.pk])).content.decode()
     client.force_login(member)
     assert "PROCESS-NOTE-MARKER" not in client.get(reverse("meetings:record", args=[meeting.pk])).content.decode()
+
+
+def test_presenters_still_to_come_can_be_skipped_or_reordered_during_the_meeting(
+    client, meeting, learning_set, facilitator, member
+):
+    second = SetMembershipFactory(learning_set=learning_set, user__full_name="Sal Second").user
+    third = SetMembershipFactory(learning_set=learning_set, user__full_name="Tia Third").user
+    live.add_slot(meeting=meeting, presenter=second, by=facilitator)
+    live.add_slot(meeting=meeting, presenter=third, by=facilitator)
+    control(meeting, facilitator, "start")
+    control(meeting, facilitator, "next")  # Milo presents
+    first, sal, tia = meeting.slots.all()
+    with pytest.raises(ServiceError, match="already begun"):
+        live.remove_slot(slot=first, by=facilitator)
+    with pytest.raises(ServiceError, match="still to come"):
+        live.move_slot(slot=sal, by=facilitator, earlier=True)
+    live.move_slot(slot=tia, by=facilitator, earlier=True)
+    assert [s.presenter for s in meeting.slots.all()] == [member, third, second]
+    client.force_login(facilitator)
+    client.post(reverse("meetings:agenda", args=[meeting.pk]), {"action": "remove", "slot": sal.pk})
+    meeting.refresh_from_db()
+    assert [s.presenter for s in meeting.slots.all()] == [member, third]
+    assert (meeting.step_index, meeting.version) == (1, 4)  # same step; every page told to refresh
+    for _ in range(3):
+        control(meeting, facilitator, "next")
+    assert client.get(reverse("meetings:live-state", args=[meeting.pk])).content.decode().count("Tia Third") >= 1
