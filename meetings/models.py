@@ -304,6 +304,8 @@ class Reflection(models.Model):
     about_self = models.TextField(_("about myself"), blank=True)
     about_relating = models.TextField(_("about how I think, act and relate to others"), blank=True)
     shared = models.BooleanField(_("share with the set"), default=False)
+    # Written at the closing review of a set's last meeting: what one learned over the set's whole life.
+    closing = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=django_timezone.now)
 
     class Meta:

@@ -411,6 +411,10 @@ def _workspace_context(request, meeting) -> dict:
         context["slot_actions"] = list(Action.objects.filter(meeting=meeting, owner_id=slot.presenter_id))
         context["questions"] = list(slot.questions.all())
     elif step.phase == "reflection":
+        from meetings import live as live_services
+
+        context["closing_review"] = live_services.is_last_of_term(meeting)
+        context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
         context["my_reflections"] = list(Reflection.objects.filter(meeting=meeting, author=request.user))
         context["my_rating"] = ProcessRating.objects.filter(meeting=meeting, author=request.user).first()
     return context
@@ -449,6 +453,10 @@ def live_record(request, meeting_id):
                 urgent=data.get("urgent") == "on",
                 issue_title=data.get("issue_title", ""),
             )
+        elif kind == "term":
+            if not permissions.can_facilitate(meeting.learning_set) or not live_services.is_last_of_term(meeting):
+                raise PermissionDenied
+            live_services.decide_term(meeting=meeting, by=request.user, decision=data.get("decision", ""))
         elif kind == "process_notes":
             if not facilitating:
                 raise PermissionDenied
@@ -493,6 +501,7 @@ def live_record(request, meeting_id):
                 myself=data.get("about_self", ""),
                 relating=data.get("about_relating", ""),
                 shared=data.get("shared") == "on",
+                closing=data.get("closing") == "1",
             )
         elif kind == "rating":
             try:

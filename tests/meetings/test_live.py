@@ -404,3 +404,49 @@ def test_presenters_still_to_come_can_be_skipped_or_reordered_during_the_meeting
     for _ in range(3):
         control(meeting, facilitator, "next")
     assert client.get(reverse("meetings:live-state", args=[meeting.pk])).content.decode().count("Tia Third") >= 1
+
+
+def test_the_last_meeting_of_the_term_ends_with_a_closing_review(client, meeting, learning_set, facilitator, member):
+    from meetings.models import Reflection
+    from sets.models import LearningSet
+
+    learning_set.term_meetings = 1
+    learning_set.save(update_fields=["term_meetings"])
+    control(meeting, facilitator, "start")
+    for _ in range(4):
+        control(meeting, facilitator, "next")  # reflection
+    client.force_login(member)
+    page = client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    assert (
+        "Closing review" in page and "Re-contract for a new term" not in page
+    )  # members write, the facilitator decides
+    record(client, meeting, kind="reflection", closing="1", about_self="CLOSING-MARKER", shared="on")
+    assert Reflection.objects.get(author=member).closing is True
+    assert (
+        client.post(
+            reverse("meetings:live-record", args=[meeting.pk]), {"kind": "term", "decision": "close"}
+        ).status_code
+        == 403
+    )
+    client.force_login(facilitator)
+    record(client, meeting, kind="term", decision="recontract")
+    learning_set = LearningSet.objects.get(pk=learning_set.pk)
+    assert (learning_set.term_meetings, learning_set.contract_version, learning_set.status) == (2, 2, "active")
+    assert "Closing review" not in client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    LearningSet.objects.filter(pk=learning_set.pk).update(term_meetings=1)  # say the set decided to close instead
+    record(client, meeting, kind="term", decision="close")
+    assert LearningSet.objects.get(pk=learning_set.pk).status == "closed"
+
+
+def test_an_ordinary_meeting_has_no_closing_review(client, meeting, facilitator, member):
+    control(meeting, facilitator, "start")
+    for _ in range(4):
+        control(meeting, facilitator, "next")
+    client.force_login(facilitator)
+    assert "Closing review" not in client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    assert (
+        client.post(
+            reverse("meetings:live-record", args=[meeting.pk]), {"kind": "term", "decision": "close"}
+        ).status_code
+        == 403
+    )
