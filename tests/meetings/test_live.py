@@ -450,3 +450,27 @@ def test_an_ordinary_meeting_has_no_closing_review(client, meeting, facilitator,
         ).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_meeting_room_makes_a_fixed_number_of_queries(
+    client, learning_set, facilitator, member, size, django_assert_max_num_queries
+):
+    from meetings.models import Action, ActionUpdate
+
+    meeting = MeetingFactory(learning_set=learning_set, starts_at=timezone.now())
+    for n in range(size):
+        person = SetMembershipFactory(learning_set=learning_set).user
+        live.add_slot(meeting=meeting, presenter=person, by=facilitator, issue_title=f"Issue {n}")
+        action = Action.objects.create(owner=person, learning_set=learning_set, text=f"Action {n}")
+        ActionUpdate.objects.create(action=action, author=person, note="progress")
+    live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="start", version=0)
+    client.force_login(facilitator)
+    url = reverse("meetings:live", args=[meeting.pk])
+    with django_assert_max_num_queries(9):  # check-in: people, attendance, open actions with their updates
+        assert client.get(url).status_code == 200
+    live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="next", version=1)
+    with django_assert_max_num_queries(7):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(11):
+        assert client.get(reverse("meetings:record", args=[meeting.pk])).status_code == 200
