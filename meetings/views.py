@@ -429,6 +429,14 @@ def live_workspace(request, meeting_id):
     return render(request, "meetings/live.html#workspace", _workspace_context(request, meeting))
 
 
+def _number(data, name: str) -> int:
+    """A whole number from a form, or 0 (which every service here refuses with its own message)."""
+    try:
+        return int(data.get(name, ""))
+    except ValueError:
+        return 0
+
+
 @require_POST
 def live_record(request, meeting_id):
     """Everything written during the meeting goes through here, one `kind` at a time."""
@@ -442,14 +450,10 @@ def live_record(request, meeting_id):
     data, kind = request.POST, request.POST.get("kind")
     try:
         if kind == "bid":
-            try:
-                minutes = int(data.get("minutes", ""))
-            except ValueError:
-                minutes = 0
             live_services.bid_for_time(
                 meeting=meeting,
                 by=request.user,
-                minutes=minutes,
+                minutes=_number(data, "minutes"),
                 urgent=data.get("urgent") == "on",
                 issue_title=data.get("issue_title", ""),
             )
@@ -504,14 +508,10 @@ def live_record(request, meeting_id):
                 closing=data.get("closing") == "1",
             )
         elif kind == "rating":
-            try:
-                rating = int(data.get("rating", ""))
-            except ValueError:
-                rating = 0
             live_services.rate_process(
                 meeting=meeting,
                 by=request.user,
-                rating=rating,
+                rating=_number(data, "rating"),
                 went_well=data.get("went_well", ""),
                 do_better=data.get("do_better", ""),
             )
