@@ -6,11 +6,12 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -45,6 +46,7 @@ def live_meeting(learning_set, member) -> Meeting:
 
     running = learning_set.meetings.filter(status="live").first()
     if running:
+        cache.set(live.version_cache_key(running.pk), running.version, live.VERSION_CACHE_SECONDS)
         return running
     running = learning_set.meetings.filter(status="ended").order_by("-starts_at").first()
     Meeting.objects.filter(pk=running.pk).update(status="scheduled", version=0, step_index=None)
@@ -65,9 +67,11 @@ class World:
     pages: list[Page]
 
 
-def real_session(user: User) -> str:
-    """A session exactly as logging in makes one (so every permission check runs under load)."""
-    session = SessionStore()
+def real_session(user: User, rooms: list[int]) -> str:
+    """A session exactly as logging in makes one (so every permission check runs under load), that has opened
+    the meeting rooms in `rooms`."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session["live_rooms"] = rooms
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -89,7 +93,7 @@ def prepare(scale: int) -> World:
         user.save(update_fields=["calendar_token"])
     meeting = learning_set.meetings.filter(status="scheduled").order_by("starts_at").first()
     running = live_meeting(learning_set, user)
-    key = real_session(user)
+    key = real_session(user, [running.pk])
     pages = [
         Page("member_home", reverse("sets:home")),
         Page("home_next_meetings_panel", reverse("meetings:my-upcoming")),

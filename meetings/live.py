@@ -7,6 +7,7 @@ double click, never advance twice.
 
 from itertools import pairwise
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Max
@@ -31,6 +32,19 @@ from sets.models import SetMembership
 from sets.services import ServiceError
 
 START = "start"
+VERSION_CACHE_SECONDS = 6 * 3600
+
+
+def version_cache_key(meeting_id: int) -> str:
+    return f"meetings:live-version:{meeting_id}"
+
+
+def publish_version(meeting_id: int, version: int) -> None:
+    """Keep the meeting's version in the cache (Redis) after commit, so polling pages learn "nothing changed"
+    without a database query."""
+    transaction.on_commit(lambda: cache.set(version_cache_key(meeting_id), version, VERSION_CACHE_SECONDS))
+
+
 CONTROLS = (START, *flow.CONTROLS)
 
 
@@ -159,6 +173,7 @@ def _agenda_changed(meeting: Meeting, by, kind: str) -> None:
     """During the meeting, a change to the running order moves the version on so every page refreshes."""
     if meeting.status == Meeting.Status.LIVE:
         Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
+        publish_version(meeting.pk, meeting.version + 1)
         steps = plan_for(meeting).steps()
         MeetingEvent.objects.create(meeting=meeting, kind=kind, step=steps[meeting.step_index].key, actor=by)
 
@@ -244,6 +259,7 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     for name, value in fields.items():
         setattr(meeting, name, value)
     meeting.version = version + 1
+    publish_version(meeting.pk, meeting.version)
     if meeting.status == Meeting.Status.ENDED:
         from meetings.tasks import send_meeting_summaries
 

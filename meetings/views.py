@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -270,6 +271,7 @@ def _live_context(request, meeting, *, projector: bool = False) -> dict:
 
 def live(request, meeting_id):
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    _remember_room(request, meeting.pk)
     context = _workspace_context(request, meeting)
     if meeting.status == Meeting.Status.SCHEDULED:
         from meetings import live as live_services
@@ -296,11 +298,31 @@ def live(request, meeting_id):
 def projector(request, meeting_id):
     """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    _remember_room(request, meeting.pk)
     return render(request, "meetings/projector.html", _live_context(request, meeting, projector=True))
 
 
+LIVE_ROOMS = "live_rooms"
+
+
+def _remember_room(request, meeting_id: int) -> None:
+    """The meeting rooms this session has been let into (checked in full on the way in)."""
+    rooms = request.session.get(LIVE_ROOMS, [])
+    if meeting_id not in rooms:
+        request.session[LIVE_ROOMS] = [*rooms[-9:], meeting_id]
+
+
 def live_state(request, meeting_id):
-    """Polled every ~2 s by every participant: 304 (one query) while the meeting's version is unchanged."""
+    """Polled every ~2 s by every participant. While the meeting's version is unchanged it answers 304 from the
+    cache for a session already let into the room (only the user is read from the database); otherwise one
+    query checks membership and version. A changed state is rendered with the full permission check."""
+    from meetings import live as live_services
+
+    asked = request.GET.get("v")
+    if meeting_id in request.session.get(LIVE_ROOMS, ()):
+        cached = cache.get(live_services.version_cache_key(meeting_id))
+        if cached is not None and asked == str(cached):
+            return HttpResponse(status=304)
     row = (
         Meeting.objects.filter(
             pk=meeting_id, learning_set__memberships__user=request.user, learning_set__memberships__left_at=None
@@ -310,7 +332,7 @@ def live_state(request, meeting_id):
     )
     if row is None:
         raise Http404
-    if request.GET.get("v") == str(row["version"]):
+    if asked == str(row["version"]):
         return HttpResponse(status=304)
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     return render(

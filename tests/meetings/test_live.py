@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from meetings import live
 from meetings.models import Meeting, MeetingEvent
+from sets.models import SetMembership
 from sets.services import ServiceError
 from tests.factories import MeetingFactory, SetMembershipFactory
 
@@ -467,6 +468,7 @@ def test_the_meeting_room_makes_a_fixed_number_of_queries(
     live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="start", version=0)
     client.force_login(facilitator)
     url = reverse("meetings:live", args=[meeting.pk])
+    client.get(url)  # the first visit also saves the session (it is let into the room)
     with django_assert_max_num_queries(9):  # check-in: people, attendance, open actions with their updates
         assert client.get(url).status_code == 200
     live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="next", version=1)
@@ -474,3 +476,24 @@ def test_the_meeting_room_makes_a_fixed_number_of_queries(
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(11):
         assert client.get(reverse("meetings:record", args=[meeting.pk])).status_code == 200
+
+
+def test_a_session_in_the_room_polls_unchanged_state_with_only_the_user_query(
+    client, meeting, member, facilitator, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        control(meeting, facilitator, "start")
+    client.force_login(member)
+    client.get(reverse("meetings:live", args=[meeting.pk]))  # lets this session into the room
+    url = reverse("meetings:live-state", args=[meeting.pk])
+    with django_assert_max_num_queries(1):
+        assert client.get(url, {"v": "1"}).status_code == 304
+    with django_capture_on_commit_callbacks(execute=True):
+        control(meeting, facilitator, "next")
+    assert client.get(url, {"v": "1"}).status_code == 200  # the cache moved on with the version
+    remove = SetMembership.objects.get(user=member)
+    remove.left_at = timezone.now()
+    remove.save(update_fields=["left_at"])
+    with django_capture_on_commit_callbacks(execute=True):
+        control(meeting, facilitator, "next")
+    assert client.get(url, {"v": "2"}).status_code == 404  # a changed state is always checked in full
