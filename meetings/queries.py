@@ -44,3 +44,24 @@ def feed_meetings(user) -> QuerySet[Meeting]:
         .select_related("learning_set")
         .order_by("starts_at")[:500]
     )
+
+
+def my_actions(user, *, status: str = "", set_id: int | None = None):
+    """The user's actions in the sets they are still in: open ones first (overdue before the rest), bounded."""
+    from django.db.models import Case, IntegerField, Max, Value, When
+
+    from meetings.models import Action
+
+    actions = Action.objects.filter(
+        owner=user, learning_set__memberships__user=user, learning_set__memberships__left_at=None
+    ).select_related("learning_set", "meeting")
+    if status:
+        actions = actions.filter(status=status)
+    if set_id:
+        actions = actions.filter(learning_set_id=set_id)
+    today = timezone.localdate()
+    return actions.annotate(
+        open_first=Case(When(status=Action.Status.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        overdue_first=Case(When(due_on__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        last_update_at=Max("updates__created_at"),
+    ).order_by("open_first", "overdue_first", "due_on", "created_at")[:200]

@@ -24,6 +24,9 @@ urlpatterns = [
     path("sets/<int:set_id>/meetings/new/", views.schedule, name="schedule"),
     path("meetings/<int:meeting_id>/", include(meeting_urls)),
     path("meetings/upcoming/", views.my_upcoming, name="my-upcoming"),
+    path("actions/", views.my_actions, name="my-actions"),
+    path("actions/<int:action_id>/", views.action_detail, name="action"),
+    path("actions/<int:action_id>/update/", views.action_update, name="action-update"),
     path("calendar/<str:token>.ics", views.feed, name="feed"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

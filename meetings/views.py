@@ -568,3 +568,72 @@ def record(request, meeting_id):
         "minutes": [(step, plan.minutes(step), actual.get(step.key)) for step in plan.steps() if step.phase != "ended"],
     }
     return render(request, "meetings/record.html", context)
+
+
+# Actions between meetings
+
+
+def my_actions(request):
+    from meetings.models import Action
+
+    status = request.GET.get("status", "open")
+    if status not in {"", *Action.Status.values}:
+        status = "open"
+    set_id = request.GET.get("set")
+    set_id = int(set_id) if set_id and set_id.isdigit() else None
+    context = {
+        "actions": list(queries.my_actions(request.user, status=status, set_id=set_id)),
+        "status": status,
+        "set_id": set_id,
+        "status_choices": Action.Status.choices,
+        "sets": permissions.my_sets(request.user).filter(status="active").order_by("name"),
+        "update_choices": _update_choices(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "meetings/my_actions.html", context)
+
+
+def _update_choices():
+    from meetings.models import ActionUpdate
+
+    return ActionUpdate.Status.choices
+
+
+def action_detail(request, action_id):
+    from meetings.models import Action
+
+    action = permissions.object_in_own_set(request.user, Action.objects.select_related("owner", "meeting"), action_id)
+    context = {
+        "action": action,
+        "learning_set": action.learning_set,
+        "organisation": action.learning_set.organisation,
+        "updates": action.updates.select_related("author"),
+        "can_edit": permissions.can_edit_action(request.user, action),
+        "update_choices": _update_choices(),
+    }
+    return render(request, "meetings/action_detail.html", context)
+
+
+@require_POST
+def action_update(request, action_id):
+    """Log progress on an action; from the list this is an htmx request that swaps the action's row."""
+    from meetings import actions as action_services
+    from meetings.models import Action
+
+    action = permissions.action_for_editor(request.user, Action.objects.select_related("meeting"), action_id)
+    error = ""
+    try:
+        action_services.log_progress(
+            action=action, by=request.user, status=request.POST.get("status", ""), note=request.POST.get("note", "")
+        )
+    except ServiceError as problem:
+        error = str(problem)
+    if request.htmx:
+        action.last_update_at = action.updates.order_by("-created_at").values_list("created_at", flat=True).first()
+        context = {"action": action, "update_choices": _update_choices(), "error": error, "saved": not error}
+        return render(request, "meetings/my_actions.html#action-row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Progress saved."))
+    return redirect("meetings:action", action_id=action.pk)

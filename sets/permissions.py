@@ -202,3 +202,16 @@ def meeting_for_runner(user, queryset: QuerySet, pk: int):
     if not can_run_meeting(user, meeting):
         raise PermissionDenied
     return meeting
+
+
+def can_edit_action(user, action) -> bool:
+    """An action is written to by its owner, or by a facilitator of its set; set-mates only read it.
+    `action.learning_set` must carry the viewer's roles (object_in_visible_set does that)."""
+    return action.owner_id == user.pk or can_facilitate(action.learning_set)
+
+
+def action_for_editor(user, queryset: QuerySet, pk: int):
+    action = object_in_own_set(user, queryset, pk)
+    if not can_edit_action(user, action):
+        raise PermissionDenied
+    return action

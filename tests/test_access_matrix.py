@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from meetings.emails import unsubscribe_token
-from meetings.models import Meeting
+from meetings.models import Action, Meeting
 from sets.models import Invitation, OrganisationMembership, SetMembership, hash_token
 from tests.factories import InvitationFactory, UserFactory
 
@@ -127,6 +127,15 @@ MATRIX = {
         {"control": "start", "version": "0"},
         SET_FACILITATE_WRITE,
     ),
+    "meetings:my-actions": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    # Set-mates read an action; only its owner (the member) or a facilitator of the set logs progress.
+    "meetings:action": ("get", lambda w: {"action_id": w.action.pk}, None, SET_OWN_READ),
+    "meetings:action-update": (
+        "post",
+        lambda w: {"action_id": w.action.pk},
+        {"status": "in_progress", "note": "going"},
+        statuses(LOGIN, 404, 404, 404, 302, 302, 403),
+    ),
     "meetings:projector": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_OWN_READ),
     "meetings:live-workspace": ("get", lambda w: {"meeting_id": w.meeting.pk}, None, SET_OWN_READ),
     "meetings:live-record": (
@@ -186,6 +195,7 @@ class World:
         self.invitation = InvitationFactory(organisation=organisation, learning_set=learning_set)
         Invitation.objects.filter(pk=self.invitation.pk).update(token_hash=hash_token(TOKEN))
         self.meeting = Meeting.objects.create(learning_set=learning_set, starts_at=timezone.now() + timedelta(days=7))
+        self.action = Action.objects.create(owner=member, learning_set=learning_set, text="MATRIX-ACTION")
         Meeting.objects.create(learning_set=other_set, starts_at=timezone.now() + timedelta(days=7))
         member.calendar_token = "matrix-feed-token"
         member.save(update_fields=["calendar_token"])

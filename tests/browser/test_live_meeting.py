@@ -55,10 +55,24 @@ def test_the_members_page_follows_every_step_the_facilitator_takes(
             expect(stage.locator(".stage-presenter")).to_have_text(presenter)
         if phase == "Questioning":
             expect(stage.get_by_text("Open questions only")).to_be_visible()
+        if phase == "Action commitments" and presenter == "Milo Member":
+            runner.get_by_label("Action", exact=True).fill("Talk to the night team about handovers")
+            runner.get_by_role("button", name="Commit to this action").click()
+            expect(runner.get_by_text("Talk to the night team about handovers")).to_be_visible()
     expect(stage.locator(".timer")).to_have_text(re.compile(r"^\+?\d+:\d\d$"))  # counted in the browser
     follower.screenshot(path="test-results/live-member-375.png", full_page=True)
     runner.get_by_role("button", name="End").click()
     expect(stage.locator(".stage-phase")).to_have_text("The meeting has ended", timeout=5000)
     assert follower.url == follower_url  # followed by polling, never reloaded
     assert Meeting.objects.get(pk=meeting.pk).status == "ended"
+
+    # The action committed in the meeting is in the member's list, and they log progress without a reload.
+    follower.get_by_role("link", name="My actions").click()
+    row = follower.locator(".action-row", has_text="Talk to the night team about handovers")
+    expect(row).to_be_visible()
+    row.get_by_text("Log progress…").click()
+    row.get_by_label("Progress", exact=True).fill("Met two of them on Tuesday")
+    row.get_by_role("button", name="Log progress").click()
+    expect(follower.get_by_text("Progress saved.")).to_be_visible()
+    expect(follower.locator(".action-row").first).to_contain_text("last update")
     follower_context.close()
