@@ -55,6 +55,7 @@ def send_reminder_email(reminder: Reminder) -> None:
             "expected": [m.user for m in expected],
             "actions": list(actions[:20]),
             "meeting_url": settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk]),
+            "actions_url": settings.SITE_URL + reverse("meetings:my-actions"),
             "unsubscribe_url": link,
         },
         headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},

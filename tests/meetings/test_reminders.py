@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from meetings import services
 from meetings.models import ActionUpdate, Attendance, Heartbeat, Meeting, Reminder
@@ -190,6 +192,7 @@ def test_the_email_is_in_the_recipients_zone_with_only_their_own_actions(
     html = message.alternatives[0][0]
     assert "Tuesday 16 March 2027, 05:30\u201308:00 EDT" in message.body
     assert "Call the ward manager" in message.body and "Call the ward manager" in html
+    assert f"Log your progress: {settings.SITE_URL}{reverse('meetings:my-actions')}" in message.body
     assert "FACILITATOR-PRIVATE-MARKER" not in message.body + html
     assert "Fay Facilitator" in message.body and "Away Person" not in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
