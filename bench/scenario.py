@@ -25,7 +25,6 @@ from sets.models import SetMembership
 
 ROOT = Path(__file__).resolve().parent.parent
 ABSENT_PAGES = [
-    "my_actions",
     "participation_report",
     "participation_report_csv",
 ]
@@ -102,6 +101,7 @@ def prepare(scale: int) -> World:
         Page("set_meetings", reverse("meetings:set-meetings", args=[learning_set.pk])),
         Page("meeting_page", reverse("meetings:detail", args=[meeting.pk])),
         Page("profile", reverse("accounts:profile")),
+        Page("my_actions", reverse("meetings:my-actions")),
         Page("calendar_feed", reverse("meetings:feed", args=[user.calendar_token]), logged_in=False),
         Page("live_meeting_room", reverse("meetings:live", args=[running.pk])),
         Page(
