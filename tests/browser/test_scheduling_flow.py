@@ -92,7 +92,7 @@ def test_facilitator_schedules_a_weekly_series_and_a_member_sends_apologies(
     # The facilitator opens the first meeting again: the apologies and the note.
     runner.goto(live_server.url + reverse("meetings:detail", args=[meetings[0].pk]))
     replies = runner.get_by_role("region", name="Replies")
-    expect(replies.get_by_text("0 coming, 1 apologies")).to_be_visible()
+    expect(replies.get_by_text("0 coming, 1 with apologies")).to_be_visible()
     milo = replies.get_by_role("listitem").filter(has_text=member.full_name)
     expect(milo).to_contain_text("Apologies")
     expect(milo).to_contain_text(f"“{NOTE}”")

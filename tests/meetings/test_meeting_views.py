@@ -100,7 +100,7 @@ def test_member_replies_and_the_facilitator_sees_it(client, learning_set, member
     assert "You sent apologies" in page(client.get(reverse("meetings:detail", args=[meeting.pk])))
     client.force_login(facilitator)
     content = page(client.get(reverse("meetings:detail", args=[meeting.pk])))
-    assert "0 coming, 1 apologies" in content
+    assert "0 coming, 1 with apologies" in content
     assert "“On leave”" in content
     assert "Reminders" in content
 
