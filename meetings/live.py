@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from actionlearning.emails import send_templated
 from actionlearning.queueing import queue_after_commit
 from meetings import flow
+from meetings.middleware import version_cache_key
 from meetings.models import (
     Action,
     AirtimeSlot,
@@ -33,10 +34,6 @@ from sets.services import ServiceError
 
 START = "start"
 VERSION_CACHE_SECONDS = 6 * 3600
-
-
-def version_cache_key(meeting_id: int) -> str:
-    return f"meetings:live-version:{meeting_id}"
 
 
 def publish_version(meeting_id: int, version: int) -> None:

@@ -15,6 +15,7 @@ from accounts import services as account_services
 from accounts.models import User
 from meetings import emails, ics, queries, services
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
+from meetings.middleware import remember_room, version_cache_key
 from meetings.models import Attendance, Meeting, Reminder
 from sets import permissions
 from sets.models import SetMembership
@@ -271,7 +272,7 @@ def _live_context(request, meeting, *, projector: bool = False) -> dict:
 
 def live(request, meeting_id):
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
-    _remember_room(request, meeting.pk)
+    remember_room(request.session, meeting.pk)
     context = _workspace_context(request, meeting)
     if meeting.status == Meeting.Status.SCHEDULED:
         from meetings import live as live_services
@@ -298,31 +299,17 @@ def live(request, meeting_id):
 def projector(request, meeting_id):
     """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
-    _remember_room(request, meeting.pk)
+    remember_room(request.session, meeting.pk)
     return render(request, "meetings/projector.html", _live_context(request, meeting, projector=True))
 
 
-LIVE_ROOMS = "live_rooms"
-
-
-def _remember_room(request, meeting_id: int) -> None:
-    """The meeting rooms this session has been let into (checked in full on the way in)."""
-    rooms = request.session.get(LIVE_ROOMS, [])
-    if meeting_id not in rooms:
-        request.session[LIVE_ROOMS] = [*rooms[-9:], meeting_id]
-
-
 def live_state(request, meeting_id):
-    """Polled every ~2 s by every participant. While the meeting's version is unchanged it answers 304 from the
-    cache for a session already let into the room (only the user is read from the database); otherwise one
-    query checks membership and version. A changed state is rendered with the full permission check."""
+    """Polled every ~2 s by every participant. An unchanged state for a session already let into the room is
+    answered by meetings.middleware.LiveStatePollMiddleware before it gets here; otherwise one query checks
+    membership and version (and puts the version back in the cache if it fell out). A changed state is rendered
+    only after the full permission check."""
     from meetings import live as live_services
 
-    asked = request.GET.get("v")
-    if meeting_id in request.session.get(LIVE_ROOMS, ()):
-        cached = cache.get(live_services.version_cache_key(meeting_id))
-        if cached is not None and asked == str(cached):
-            return HttpResponse(status=304)
     row = (
         Meeting.objects.filter(
             pk=meeting_id, learning_set__memberships__user=request.user, learning_set__memberships__left_at=None
@@ -332,7 +319,8 @@ def live_state(request, meeting_id):
     )
     if row is None:
         raise Http404
-    if asked == str(row["version"]):
+    cache.add(version_cache_key(meeting_id), row["version"], live_services.VERSION_CACHE_SECONDS)
+    if request.GET.get("v") == str(row["version"]):
         return HttpResponse(status=304)
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     return render(

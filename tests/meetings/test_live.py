@@ -4,11 +4,14 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from meetings import live
+from meetings.middleware import LIVE_ROOMS, version_cache_key
 from meetings.models import Meeting, MeetingEvent
 from sets.models import SetMembership
 from sets.services import ServiceError
@@ -478,16 +481,18 @@ def test_the_meeting_room_makes_a_fixed_number_of_queries(
         assert client.get(reverse("meetings:record", args=[meeting.pk])).status_code == 200
 
 
-def test_a_session_in_the_room_polls_unchanged_state_with_only_the_user_query(
-    client, meeting, member, facilitator, django_capture_on_commit_callbacks, django_assert_max_num_queries
+def test_a_session_in_the_room_polls_unchanged_state_without_a_query(
+    client, meeting, member, facilitator, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     with django_capture_on_commit_callbacks(execute=True):
         control(meeting, facilitator, "start")
     client.force_login(member)
     client.get(reverse("meetings:live", args=[meeting.pk]))  # lets this session into the room
     url = reverse("meetings:live-state", args=[meeting.pk])
-    with django_assert_max_num_queries(1):
-        assert client.get(url, {"v": "1"}).status_code == 304
+    with django_assert_num_queries(0):
+        response = client.get(url, {"v": "1"})
+    assert response.status_code == 304
+    assert response["Cache-Control"] == "private, no-cache" and response["Vary"] == "Cookie"
     with django_capture_on_commit_callbacks(execute=True):
         control(meeting, facilitator, "next")
     assert client.get(url, {"v": "1"}).status_code == 200  # the cache moved on with the version
@@ -497,3 +502,40 @@ def test_a_session_in_the_room_polls_unchanged_state_with_only_the_user_query(
     with django_capture_on_commit_callbacks(execute=True):
         control(meeting, facilitator, "next")
     assert client.get(url, {"v": "2"}).status_code == 404  # a changed state is always checked in full
+
+
+def test_the_poll_shortcut_needs_a_session_let_into_that_room(
+    client, meeting, member, facilitator, other_set, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        control(meeting, facilitator, "start")
+    url = reverse("meetings:live-state", args=[meeting.pk])
+    # A session that has not been through the room (nor any room) is checked in the database.
+    client.force_login(member)
+    with django_assert_num_queries(2):  # the user, then membership and version
+        assert client.get(url, {"v": "1"}).status_code == 304
+    # Someone let into another meeting's room is not let into this one.
+    other_meeting = MeetingFactory(learning_set=other_set)
+    client.force_login(SetMembershipFactory(learning_set=other_set).user)
+    session = client.session
+    session[LIVE_ROOMS] = [other_meeting.pk]
+    session.save()
+    assert client.get(url, {"v": "1"}).status_code == 404
+    # Forged or missing cookies never reach the cache shortcut's answer.
+    client.cookies[settings.SESSION_COOKIE_NAME] = "not-a-session"
+    assert client.get(url, {"v": "1"}).status_code == 302  # to the login page
+
+
+def test_a_lost_cached_version_is_put_back_by_the_next_full_check(
+    client, meeting, member, facilitator, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        control(meeting, facilitator, "start")
+    client.force_login(member)
+    client.get(reverse("meetings:live", args=[meeting.pk]))
+    cache.delete(version_cache_key(meeting.pk))  # Redis restarted, or the key expired
+    url = reverse("meetings:live-state", args=[meeting.pk])
+    assert client.get(url, {"v": "1"}).status_code == 304  # from the database
+    assert cache.get(version_cache_key(meeting.pk)) == 1
+    with django_assert_num_queries(0):
+        assert client.get(url, {"v": "1"}).status_code == 304
