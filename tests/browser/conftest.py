@@ -40,3 +40,27 @@ def log_in(page, live_server, email: str, password: str) -> None:
     page.get_by_label(label("Email")).fill(email)
     page.get_by_label(label("Password")).fill(password)
     page.get_by_role("button", name="Sign In", exact=True).click()
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(request, monkeypatch):
+    """Every page of every browser test runs under the app's Content Security Policy: a blocked inline script or
+    style (something our pages must never have) fails the test that loaded it."""
+    if "browser" not in request.fixturenames and "page" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    violations: list[str] = []
+
+    def watch(target):
+        target.on(
+            "console",
+            lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+        )
+        return target
+
+    new_context, new_page = browser.new_context, browser.new_page
+    monkeypatch.setattr(browser, "new_context", lambda *a, **k: watch(new_context(*a, **k)))
+    monkeypatch.setattr(browser, "new_page", lambda *a, **k: watch(new_page(*a, **k)))
+    yield
+    assert violations == []
