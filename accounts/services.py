@@ -30,3 +30,16 @@ def regenerate_calendar_token(*, user: User) -> str:
 def revoke_calendar_token(*, user: User) -> None:
     user.calendar_token = None
     user.save(update_fields=["calendar_token"])
+
+
+def end_sessions(*, user: User, keep_session_key: str | None = None) -> int:
+    """End a person's sessions everywhere (all but `keep_session_key`), e.g. after a password change or when they
+    are removed from an organisation. Side effects: the sessions are deleted from the database and the cache, so
+    even the live meeting's cache-only poll (meetings/middleware.py) stops answering them. Returns how many."""
+    from allauth.usersessions.models import UserSession
+
+    ended = 0
+    for session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
+        session.end()
+        ended += 1
+    return ended

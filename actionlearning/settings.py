@@ -33,12 +33,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "csp",
     "template_partials",
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",  # a person sees their sessions and ends the others
     "accounts",
     "sets",
     "meetings",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "sets.middleware.TwoFactorRequiredMiddleware",
     "accounts.middleware.TimezoneMiddleware",
 ]
 
@@ -127,7 +130,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[actionlearning] "
+# Changing the password keeps this session and ends every other one (accounts/signals.py).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+USERSESSIONS_TRACK_ACTIVITY = False  # no write on every request; sessions are listed with when they started
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "actionlearning"

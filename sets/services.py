@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from actionlearning.emails import send_templated
 from actionlearning.queueing import queue_after_commit
+from sets import audit
 from sets.contract import CONTRACT_FIELDS
 from sets.models import (
+    AuditEvent,
     Invitation,
     LearningSet,
     Organisation,
@@ -64,9 +66,79 @@ def change_organisation_role(*, membership: OrganisationMembership, role: str, b
         )
         if len(admins) <= 1:
             raise ServiceError(_("An organisation needs at least one admin. Make someone else an admin first."))
+    audit.record(
+        AuditEvent.Verb.ORGANISATION_ROLE_CHANGED,
+        actor=by,
+        organisation=membership.organisation,
+        subject=membership.user,
+        from_role=membership.role,
+        to_role=role,
+    )
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
+
+
+@transaction.atomic
+def remove_from_organisation(*, membership: OrganisationMembership, by) -> int:
+    """Take someone out of an organisation. They leave each of its sets (their actions and reflections stay in
+    the sets' records, with their name), its pages close to them at once, and every session of theirs ends, so
+    nothing they had open keeps answering. An organisation keeps at least one admin. Side effects: an audit event;
+    the person's sessions deleted. Returns how many sets they left."""
+    from accounts import services as account_services
+
+    membership = OrganisationMembership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if membership.user_id == getattr(by, "pk", None):
+        raise ServiceError(_("You cannot remove yourself. Ask another admin."))
+    if membership.is_admin:
+        admins = OrganisationMembership.objects.select_for_update().filter(
+            organisation_id=membership.organisation_id, role=OrganisationMembership.Role.ADMIN
+        )
+        if len(admins) <= 1:
+            raise ServiceError(_("An organisation needs at least one admin. Make someone else an admin first."))
+    left = SetMembership.objects.filter(
+        user_id=membership.user_id, learning_set__organisation_id=membership.organisation_id, left_at=None
+    ).update(left_at=timezone.now())
+    organisation, person = membership.organisation, membership.user
+    membership.delete()
+    audit.record(
+        AuditEvent.Verb.REMOVED_FROM_ORGANISATION, actor=by, organisation=organisation, subject=person, sets=left
+    )
+    account_services.end_sessions(user=person)
+    return left
+
+
+def two_factor_needed(user) -> bool:
+    """Whether the person belongs to an organisation that requires two-factor and has no authenticator yet."""
+    from allauth.mfa.models import Authenticator
+
+    return (
+        OrganisationMembership.objects.filter(user=user, organisation__require_two_factor=True).exists()
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    )
+
+
+@transaction.atomic
+def set_two_factor_requirement(*, organisation: Organisation, required: bool, by, request=None) -> Organisation:
+    """Require (or stop requiring) two-factor authentication of everyone in the organisation. Turning it on signs
+    out everyone in it who has no authenticator yet (their next login asks them to set one up); the admin who
+    turns it on must have one. Side effects: an audit event; those people's sessions end."""
+    from allauth.mfa.models import Authenticator
+
+    from accounts import services as account_services
+
+    if organisation.require_two_factor == required:
+        return organisation
+    if required and not Authenticator.objects.filter(user=by, type=Authenticator.Type.TOTP).exists():
+        raise ServiceError(_("Set up two-factor authentication for yourself first (Profile → Two-factor)."))
+    organisation.require_two_factor = required
+    organisation.save(update_fields=["require_two_factor"])
+    audit.record(AuditEvent.Verb.TWO_FACTOR_POLICY_CHANGED, actor=by, organisation=organisation, required=required)
+    if required:
+        with_totp = Authenticator.objects.filter(type=Authenticator.Type.TOTP).values("user_id")
+        for membership in organisation.memberships.exclude(user_id__in=with_totp).select_related("user"):
+            account_services.end_sessions(user=membership.user)
+    return organisation
 
 
 # Sets
@@ -128,6 +200,8 @@ def add_to_set(*, learning_set: LearningSet, user, role: str, by=None) -> SetMem
     membership, created = SetMembership.objects.select_for_update().get_or_create(
         learning_set=learning_set, user=user, defaults={"role": role}
     )
+    if by is not None and (created or membership.left_at is not None):
+        audit.record(AuditEvent.Verb.ADDED_TO_SET, actor=by, learning_set=learning_set, subject=user, role=role)
     if created:
         return membership
     if membership.left_at is not None:
@@ -148,6 +222,14 @@ def change_set_role(*, membership: SetMembership, role: str, by) -> SetMembershi
     if role not in SetMembership.Role.values:
         raise ServiceError(_("Choose facilitator or member."))
     if membership.role != role:
+        audit.record(
+            AuditEvent.Verb.SET_ROLE_CHANGED,
+            actor=by,
+            learning_set=membership.learning_set,
+            subject=membership.user,
+            from_role=membership.role,
+            to_role=role,
+        )
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
@@ -159,6 +241,9 @@ def remove_from_set(*, membership: SetMembership, by) -> SetMembership:
     if membership.left_at is None:
         membership.left_at = timezone.now()
         membership.save(update_fields=["left_at"])
+        audit.record(
+            AuditEvent.Verb.REMOVED_FROM_SET, actor=by, learning_set=membership.learning_set, subject=membership.user
+        )
     return membership
 
 
@@ -246,6 +331,14 @@ def invite(
         token_hash=hash_token(new_token()),
         invited_by=by,
     )
+    audit.record(
+        AuditEvent.Verb.INVITED,
+        actor=by,
+        organisation=organisation,
+        learning_set=learning_set,
+        subject_email=email,
+        role=role,
+    )
     _queue_invitation_email(invitation)
     return invitation
 
@@ -309,6 +402,13 @@ def resend_invitation(*, invitation: Invitation, by) -> Invitation:
     invitation.expires_at = default_expiry()
     invitation.send_requested_at = timezone.now()
     invitation.save(update_fields=["expires_at", "send_requested_at"])
+    audit.record(
+        AuditEvent.Verb.INVITATION_RESENT,
+        actor=by,
+        organisation=invitation.organisation,
+        learning_set=invitation.learning_set,
+        subject_email=invitation.email,
+    )
     _queue_invitation_email(invitation)
     return invitation
 
@@ -321,6 +421,13 @@ def revoke_invitation(*, invitation: Invitation, by) -> Invitation:
     if not invitation.revoked_at:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit.record(
+            AuditEvent.Verb.INVITATION_REVOKED,
+            actor=by,
+            organisation=invitation.organisation,
+            learning_set=invitation.learning_set,
+            subject_email=invitation.email,
+        )
     return invitation
 
 
@@ -397,6 +504,14 @@ def accept_invitation(*, invitation: Invitation, user) -> Invitation:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit.record(
+        AuditEvent.Verb.INVITATION_ACCEPTED,
+        actor=user,
+        organisation=invitation.organisation,
+        learning_set=invitation.learning_set,
+        subject=user,
+        role=invitation.organisation_role,
+    )
     return invitation
 
 

@@ -1,6 +1,8 @@
 from allauth.account.adapter import get_adapter
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -8,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sets import permissions, services
+from sets import audit, permissions, services
 from sets.forms import (
     AddToSetForm,
     BulkInviteForm,
@@ -20,6 +22,7 @@ from sets.forms import (
     SetDetailsForm,
     SetRoleForm,
 )
+from sets.middleware import TWO_FACTOR_NEEDED
 from sets.models import Invitation, LearningSet, OrganisationMembership, SetMembership
 
 
@@ -84,6 +87,7 @@ def people(request, org_slug):
             "memberships": memberships,
             "invitations": invitations,
             "role_choices": OrganisationMembership.Role.choices,
+            "two_factor_ready": Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists(),
         },
     )
 
@@ -105,6 +109,56 @@ def organisation_role(request, org_slug, membership_id):
         except services.ServiceError as error:
             messages.error(request, str(error))
     return redirect("sets:people", org_slug=org_slug)
+
+
+def organisation_member_remove(request, org_slug, membership_id):
+    """Take someone out of the organisation (asks once, says what is kept)."""
+    membership = permissions.organisation_membership_for_admin(request.user, org_slug, membership_id)
+    if request.method == "POST":
+        try:
+            services.remove_from_organisation(membership=membership, by=request.user)
+        except services.ServiceError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is no longer in %(org)s.")
+                % {"name": membership.user.display_name, "org": membership.organisation.name},
+            )
+        return redirect("sets:people", org_slug=org_slug)
+    return render(
+        request,
+        "sets/organisation_member_remove.html",
+        {"membership": membership, "organisation": membership.organisation},
+    )
+
+
+@require_POST
+def two_factor_policy(request, org_slug):
+    organisation = permissions.organisation_for_admin(request.user, org_slug)
+    required = request.POST.get("require_two_factor") == "on"
+    try:
+        services.set_two_factor_requirement(organisation=organisation, required=required, by=request.user)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Two-factor authentication is now required of everyone in the organisation.")
+            if required
+            else _("Two-factor authentication is no longer required."),
+        )
+    return redirect("sets:people", org_slug=org_slug)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def audit_log(request, org_slug):
+    """The organisation's audit log for its admins: who did what to people and access, and when."""
+    organisation = permissions.organisation_for_admin(request.user, org_slug)
+    page = Paginator(audit.events_for(organisation), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "sets/audit_log.html", {"organisation": organisation, "page": page})
 
 
 def invite(request, org_slug):
@@ -205,6 +259,8 @@ def invitation(request, token):
         except services.ServiceError as error:
             messages.error(request, str(error))
             return redirect(request.path)
+        if services.two_factor_needed(request.user):
+            request.session[TWO_FACTOR_NEEDED] = True
         if invitation.learning_set_id:
             messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.learning_set.name})
             return redirect("sets:detail", set_id=invitation.learning_set_id)

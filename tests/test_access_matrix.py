@@ -58,6 +58,14 @@ MATRIX = {
         {"role": "admin"},
         ORG_ADMIN_WRITE,
     ),
+    "sets:organisation-member-remove": (
+        "get",
+        lambda w: {"org_slug": w.org.slug, "membership_id": w.stranger_org_membership.pk},
+        None,
+        ORG_ADMIN_READ,
+    ),
+    "sets:two-factor-policy": ("post", lambda w: {"org_slug": w.org.slug}, {}, ORG_ADMIN_WRITE),
+    "sets:audit-log": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_ADMIN_READ),
     "sets:invitation-resend": (
         "post",
         lambda w: {"org_slug": w.org.slug, "invitation_id": w.invitation.pk},
