@@ -1,10 +1,12 @@
 """Sign-up, email verification, login, rate limits, password reset, profile: through allauth's real views."""
 
 import re
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from tests.factories import PASSWORD, UserFactory
@@ -120,3 +122,83 @@ def test_pages_show_times_in_the_viewers_zone(client, db):
     client.get(reverse("sets:home"))
     # The middleware activates the zone per request and leaves nothing behind.
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+# allauth's rate limits (counters in the cache: Redis in CI), and re-authentication before sensitive changes.
+
+
+def test_sign_ups_are_rate_limited_per_address_of_the_client(client, db):
+    for n in range(20):
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": f"s{n}@example.org",
+                "full_name": "S",
+                "password1": "a-long-pass-phrase",
+                "password2": "a-long-pass-phrase",
+            },
+            REMOTE_ADDR="203.0.113.9",
+        )
+        assert response.status_code == 302
+        client.logout()
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "s21@example.org",
+            "full_name": "S",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert response.status_code == 429
+    assert not User.objects.filter(email="s21@example.org").exists()
+    other = client.post(
+        reverse("account_signup"),
+        {
+            "email": "s22@example.org",
+            "full_name": "S",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+        REMOTE_ADDR="203.0.113.10",
+    )
+    assert other.status_code == 302  # another client is not held back
+
+
+def test_password_reset_requests_are_rate_limited_per_address(client, db):
+    user = UserFactory()
+    for _ in range(5):
+        assert client.post(reverse("account_reset_password"), {"email": user.email}).status_code == 302
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 5
+
+
+def test_verification_emails_are_rate_limited(client, db):
+    user = UserFactory(verified_email=False)
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    for _ in range(3):
+        client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert len(mail.outbox) == 1  # one confirmation email, however often they try
+
+
+def test_the_django_admin_logs_in_through_allauth(client, db):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    login = client.get(response["Location"], follow=True)
+    assert login.redirect_chain[-1][0].startswith(reverse("account_login"))
+
+
+def test_changing_email_or_two_factor_needs_a_fresh_password(client, db, time_machine):
+    user = UserFactory()
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    time_machine.move_to(timezone.now() + timedelta(minutes=10), tick=False)
+    for url, data in (
+        (reverse("account_email"), {"action_add": "", "email": "second@example.org"}),
+        (reverse("mfa_activate_totp"), None),
+    ):
+        response = client.post(url, data) if data else client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not EmailAddress.objects.filter(email="second@example.org").exists()

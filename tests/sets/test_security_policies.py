@@ -43,7 +43,11 @@ def give_totp(user) -> None:
 def test_a_person_sees_their_sessions_and_ends_the_others(member):
     laptop, phone = logged_in(member), logged_in(member)
     page = laptop.get(reverse("usersessions_list")).content.decode()
-    assert page.count("This browser") == 1 and page.count("Another browser") == 1 and UserSession.objects.filter(user=member).count() == 2
+    assert (
+        page.count("This browser") == 1
+        and page.count("Another browser") == 1
+        and UserSession.objects.filter(user=member).count() == 2
+    )
     laptop.post(reverse("usersessions_list"))
     assert is_logged_in(laptop) and not is_logged_in(phone)
     assert UserSession.objects.filter(user=member).count() == 1
