@@ -358,17 +358,17 @@ def agenda(request, meeting_id):
         if action == "hand-over":
             if not permissions.can_facilitate(meeting.learning_set):
                 raise PermissionDenied
-            person = User.objects.filter(pk=request.POST.get("facilitator") or 0).first()
+            person = User.objects.filter(pk=_number(request.POST, "facilitator")).first()
             live_services.hand_over(meeting=meeting, to=person, by=request.user)
         elif action == "add":
-            presenter = User.objects.filter(pk=request.POST.get("presenter") or 0).first()
+            presenter = User.objects.filter(pk=_number(request.POST, "presenter")).first()
             if presenter is None:
                 raise ServiceError(_("Choose who presents."))
             live_services.add_slot(
                 meeting=meeting, presenter=presenter, by=request.user, issue_title=request.POST.get("issue_title", "")
             )
         else:
-            slot = AirtimeSlot.objects.filter(meeting=meeting, pk=request.POST.get("slot") or 0).first()
+            slot = AirtimeSlot.objects.filter(meeting=meeting, pk=_number(request.POST, "slot")).first()
             if slot is None:
                 raise Http404
             slot.meeting = meeting
@@ -440,11 +440,13 @@ def live_workspace(request, meeting_id):
 
 
 def _number(data, name: str) -> int:
-    """A whole number from a form, or 0 (which every service here refuses with its own message)."""
+    """A whole number from a form, or 0 (which every service here refuses with its own message). Numbers beyond
+    what the database holds are 0 too, so an id of 10**30 is "not found", never an overflow."""
     try:
-        return int(data.get(name, ""))
+        number = int(data.get(name, ""))
     except ValueError:
         return 0
+    return number if -(2**63) < number < 2**63 else 0
 
 
 @require_POST
@@ -479,7 +481,7 @@ def live_record(request, meeting_id):
             if not facilitating:
                 raise PermissionDenied
             person = get_object_or_404(
-                User, pk=data.get("user") or 0, set_memberships__learning_set=meeting.learning_set
+                User, pk=_number(data, "user"), set_memberships__learning_set=meeting.learning_set
             )
             live_services.mark_present(
                 meeting=meeting, user=person, present=data.get("present") == "1", by=request.user
@@ -487,7 +489,7 @@ def live_record(request, meeting_id):
         elif kind == "checkin":
             live_services.write_checkin_note(meeting=meeting, user=request.user, note=data.get("note", ""))
         elif kind in ("issue", "action", "question"):
-            slot = get_object_or_404(AirtimeSlot, meeting=meeting, pk=data.get("slot") or 0)
+            slot = get_object_or_404(AirtimeSlot, meeting=meeting, pk=_number(data, "slot"))
             slot.meeting = meeting
             if kind == "question":
                 live_services.capture_question(slot=slot, by=request.user, text=data.get("text", ""))
@@ -567,8 +569,7 @@ def my_actions(request):
     status = request.GET.get("status", "open")
     if status not in {"", *Action.Status.values}:
         status = "open"
-    set_id = request.GET.get("set")
-    set_id = int(set_id) if set_id and set_id.isdigit() else None
+    set_id = _number(request.GET, "set") or None
     context = {
         "actions": list(queries.my_actions(request.user, status=status, set_id=set_id)),
         "status": status,
