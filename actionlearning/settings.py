@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "sets",
     "meetings",
+    "learning",
     "reports",
 ]
 
