@@ -109,7 +109,7 @@ class PublishForm(forms.Form):
         widget=forms.RadioSelect,
         initial="0",
     )
-    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,3 +118,11 @@ class PublishForm(forms.Form):
         if len(organisations) == 1:
             self.fields["organisation"].widget = forms.HiddenInput()
             self.fields["organisation"].initial = organisations[0].pk
+
+    def clean_organisation(self):
+        chosen = self.cleaned_data["organisation"]
+        if chosen is None and len(self.organisations) == 1:
+            return next(iter(self.organisations))
+        if chosen is None:
+            raise forms.ValidationError(_("Choose the organisation."))
+        return chosen
