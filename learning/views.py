@@ -20,8 +20,14 @@ def journal(request):
     return render(request, "learning/journal.html", {"page": page, "items": page.object_list})
 
 
+LINKS = ("learning_set", "action", "meeting", "issue")
+
+
 def entry_new(request):
-    form = JournalEntryForm(request.POST or None, user=request.user)
+    """Write an entry; `?action=<id>` (or meeting, issue, learning_set) links it from the start, for a "Write in
+    my journal" link beside one of those. An id the person may not link is simply not offered."""
+    initial = {name: request.GET[name] for name in LINKS if request.GET.get(name, "").isdigit()}
+    form = JournalEntryForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.write_entry(author=request.user, content=form.content())

@@ -288,3 +288,13 @@ def test_my_journal_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(6):
         response = client.get(reverse("learning:journal"))
     assert len(response.context["items"]) == min(2 * size, 20)
+
+
+def test_a_link_can_be_prefilled_but_only_with_my_own_things(client, member, learning_set, other_set):
+    mine = ActionFactory(owner=member, learning_set=learning_set, text="MY-ACTION")
+    theirs = ActionFactory(learning_set=other_set, text="OTHER-ACTION")
+    client.force_login(member)
+    form = client.get(reverse("learning:entry-new"), {"action": mine.pk}).context["form"]
+    assert form["action"].value() == str(mine.pk)
+    page = client.get(reverse("learning:entry-new"), {"action": theirs.pk}).content.decode()
+    assert "OTHER-ACTION" not in page
