@@ -2,11 +2,26 @@
 
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, F, Q, QuerySet, Value
+from django.utils.functional import cached_property
 
 from learning.models import JournalEntry, LibraryItem
 from meetings.models import Reflection
 
 PAGE_SIZE = 20
+SEARCH_COUNT_LIMIT = 1000
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most SEARCH_COUNT_LIMIT + 1 rows: a common word in a large library would otherwise make every
+    search count the whole library. `page.paginator.count_is_bounded` says "more than" is meant."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: SEARCH_COUNT_LIMIT + 1].count()
+
+    @property
+    def count_is_bounded(self) -> bool:
+        return self.count > SEARCH_COUNT_LIMIT
 
 
 def _merged_page(entries: QuerySet, reflections: QuerySet, *, at: str, page_number, per_page: int) -> Page:
@@ -82,6 +97,8 @@ def library(organisation, *, search: str = "", page_number=1, per_page: int = PA
     items = LibraryItem.objects.filter(organisation=organisation).only(
         "pk", "organisation_id", "author_id", "anonymous", "by_line", "title", "text", "published_at"
     )
+    if not search:
+        return Paginator(items, per_page).get_page(page_number)
     for word in search.split()[:8]:
         items = items.filter(Q(title__icontains=word) | Q(text__icontains=word))
-    return Paginator(items, per_page).get_page(page_number)
+    return BoundedPaginator(items, per_page).get_page(page_number)

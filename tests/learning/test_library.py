@@ -220,3 +220,16 @@ def test_library_page_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(5):
         response = client.get(reverse("learning:library", args=[organisation.slug]), {"q": "x"})
     assert len(response.context["items"]) == min(size, 20)
+
+
+def test_a_search_that_matches_very_many_counts_only_so_far(client, member, organisation, monkeypatch):
+    from learning import queries
+
+    monkeypatch.setattr(queries, "SEARCH_COUNT_LIMIT", 2)
+    for number in range(4):
+        LibraryItem.objects.create(organisation=organisation, author=member, title=f"Rota {number}", text="x")
+    client.force_login(member)
+    response = client.get(reverse("learning:library", args=[organisation.slug]), {"q": "rota"})
+    assert response.context["page"].paginator.count == 3
+    assert "More than 1,000 learnings match “rota”" in response.content.decode()
+    assert [item.title for item in response.context["items"]] == ["Rota 3", "Rota 2", "Rota 1"]
