@@ -87,11 +87,12 @@ def share_entry(*, entry: JournalEntry, by, learning_set: LearningSet | None = N
     if entry.learning_set_id is None:
         if learning_set is None:
             raise ServiceError(_("Choose the set to share it with."))
-        if not permissions.sets_to_share_with(by).filter(pk=learning_set.pk).exists():
-            raise ServiceError(_("You can only share with a set you are in."))
         entry.learning_set = learning_set
     elif learning_set is not None and learning_set.pk != entry.learning_set_id:
         raise ServiceError(_("This entry belongs to another set."))
+    # Also for an entry's own set: someone who has left a set no longer shares with it.
+    if not permissions.sets_to_share_with(by).filter(pk=entry.learning_set_id).exists():
+        raise ServiceError(_("You can only share with a set you are in."))
     if not entry.shared:
         entry.shared, entry.shared_at = True, timezone.now()
     entry.save(update_fields=["learning_set", "shared", "shared_at", "updated_at"])

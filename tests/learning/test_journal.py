@@ -298,3 +298,11 @@ def test_a_link_can_be_prefilled_but_only_with_my_own_things(client, member, lea
     assert form["action"].value() == str(mine.pk)
     page = client.get(reverse("learning:entry-new"), {"action": theirs.pk}).content.decode()
     assert "OTHER-ACTION" not in page
+
+
+def test_someone_who_left_the_set_cannot_share_with_it(member, learning_set, private_entry):
+    learning_set.memberships.filter(user=member).update(left_at=timezone.now())
+    with pytest.raises(ServiceError, match="a set you are in"):
+        services.share_entry(entry=private_entry, by=member)
+    private_entry.refresh_from_db()
+    assert private_entry.shared is False
