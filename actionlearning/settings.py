@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "sets",
     "meetings",
+    "learning",
     "reports",
 ]
 

@@ -9,6 +9,7 @@ people, never their confidential content; a facilitator runs and edits their set
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
@@ -215,3 +216,51 @@ def action_for_editor(user, queryset: QuerySet, pk: int):
     if not can_edit_action(user, action):
         raise PermissionDenied
     return action
+
+
+# The learning journal and library (the learning app). The caller passes the queryset, so that sets imports
+# nothing above it.
+
+
+def own_writing(user, queryset: QuerySet, pk: int):
+    """Something only its author may open: a journal entry to edit, share, publish or delete; a reflection to
+    publish. 404 for everyone else, the set's facilitator and the organisation's admins included."""
+    return get_object_or_404(queryset, pk=pk, author=user)
+
+
+def journal_entry_for_reader(user, queryset: QuerySet, pk: int):
+    """A journal entry: its author always; while it is shared with a set, that set's own people (an admin of the
+    organisation outside the set gets 403); 404 for everyone else: a private entry exists for its author alone."""
+    entry = get_object_or_404(queryset, pk=pk)
+    if entry.author_id == user.pk:
+        return entry
+    if not entry.shared or entry.learning_set_id is None:
+        raise Http404
+    entry.learning_set = set_for_member(user, entry.learning_set_id)
+    return entry
+
+
+def sets_to_share_with(user) -> QuerySet[LearningSet]:
+    """The sets a person may share their journal with, or link an entry to: the ones they are in."""
+    return my_sets(user)
+
+
+def library_for_reader(user, slug: str) -> Organisation:
+    """An organisation's learning library: read and searched by all its people, members and admins alike."""
+    return organisation_for_member(user, slug)
+
+
+def library_item_for_reader(user, queryset: QuerySet, pk: int):
+    """A published learning, for the people of its organisation: 404 for everyone else."""
+    return get_object_or_404(
+        queryset.filter(organisation__in=OrganisationMembership.objects.filter(user=user).values("organisation_id")),
+        pk=pk,
+    )
+
+
+def library_item_for_author(user, queryset: QuerySet, pk: int):
+    """Withdraw a published learning: its author only (the organisation's other people get 403)."""
+    item = library_item_for_reader(user, queryset, pk)
+    if item.author_id != user.pk:
+        raise PermissionDenied
+    return item

@@ -11,8 +11,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from learning.models import JournalEntry, LibraryItem
 from meetings.emails import unsubscribe_token
-from meetings.models import Action, Meeting
+from meetings.models import Action, Meeting, Reflection
 from sets.models import Invitation, OrganisationMembership, SetMembership, hash_token
 from tests.factories import InvitationFactory, UserFactory
 
@@ -41,6 +42,8 @@ SET_OWN_WRITE = statuses(LOGIN, 404, 404, 404, 302, 302, 403)
 SET_FACILITATE = statuses(LOGIN, 404, 404, 404, 403, 200, 403)
 SET_FACILITATE_WRITE = statuses(LOGIN, 404, 404, 404, 403, 302, 403)
 SET_OWN_READ = statuses(LOGIN, 404, 404, 404, 200, 200, 403)
+AUTHOR_ONLY_READ = statuses(LOGIN, 404, 404, 404, 200, 404, 404)  # the member is the author
+AUTHOR_ONLY_WRITE = statuses(LOGIN, 404, 404, 404, 302, 404, 404)
 
 # name: (method, how to build the URL's arguments, POST data, expected status per role)
 MATRIX = {
@@ -161,6 +164,30 @@ MATRIX = {
     ),
     "meetings:feed": ("get", lambda w: {"token": w.feed_token}, None, everyone(200)),
     "meetings:unsubscribe": ("get", lambda w: {"token": w.unsubscribe_token}, None, everyone(200)),
+    # learning: a private journal entry and a reflection exist for their author alone (the facilitator and the
+    # admin get 404 like strangers); the shared journal is the set's own people's; the library is the
+    # organisation's, and only the author withdraws from it.
+    "learning:journal": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "learning:entry-new": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "learning:entry": ("get", lambda w: {"entry_id": w.entry.pk}, None, AUTHOR_ONLY_READ),
+    "learning:entry-edit": ("get", lambda w: {"entry_id": w.entry.pk}, None, AUTHOR_ONLY_READ),
+    "learning:entry-share": ("post", lambda w: {"entry_id": w.entry.pk}, {}, AUTHOR_ONLY_WRITE),
+    "learning:entry-unshare": ("post", lambda w: {"entry_id": w.entry.pk}, {}, AUTHOR_ONLY_WRITE),
+    "learning:entry-delete": ("get", lambda w: {"entry_id": w.entry.pk}, None, AUTHOR_ONLY_READ),
+    "learning:entry-publish": ("get", lambda w: {"entry_id": w.entry.pk}, None, AUTHOR_ONLY_READ),
+    "learning:reflection-publish": ("get", lambda w: {"reflection_id": w.reflection.pk}, None, AUTHOR_ONLY_READ),
+    "learning:set-shared": ("get", lambda w: {"set_id": w.set.pk}, None, SET_OWN_READ),
+    "learning:library": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_MEMBERS),
+    "learning:library-item": ("get", lambda w: {"item_id": w.library_item.pk}, None, ORG_MEMBERS),
+    "learning:library-withdraw": (
+        "post",
+        lambda w: {"item_id": w.library_item.pk},
+        {},
+        statuses(LOGIN, 404, 404, 403, 302, 403, 403),
+    ),
+    "learning:my-data": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "learning:export-json": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "learning:export-markdown": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
 }
 
 THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
@@ -209,6 +236,10 @@ class World:
         member.save(update_fields=["calendar_token"])
         self.feed_token = member.calendar_token
         self.unsubscribe_token = unsubscribe_token(member.pk, "reminder")
+        # learning
+        self.entry = JournalEntry.objects.create(author=member, learning_set=learning_set, body="MATRIX-JOURNAL")
+        self.reflection = Reflection.objects.create(meeting=self.meeting, author=member, about_self="MATRIX-REFL")
+        self.library_item = LibraryItem.objects.create(organisation=organisation, author=member, title="t", text="t")
 
 
 @pytest.fixture
