@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from learning.models import PROMPTS, JournalEntry, LibraryItem
 from meetings.models import Action, Issue, Meeting, Reflection
-from sets import permissions
-from sets.models import LearningSet, Organisation
+from sets import audit, permissions
+from sets.models import AuditEvent, LearningSet, Organisation
 from sets.services import ServiceError
 
 TITLE_MAX = 200
@@ -211,6 +211,13 @@ def publish_previewed(*, author, token: str) -> LibraryItem:
     )
     if organisation is None:
         raise ServiceError(_("You can publish only to your own organisation."))
+    # The audit log names the author of a named learning only: an anonymous one stays anonymous to the admins.
+    audit.record(
+        AuditEvent.Verb.LEARNING_PUBLISHED,
+        actor=None if draft.anonymous else author,
+        organisation=organisation,
+        anonymous=draft.anonymous,
+    )
     return LibraryItem.objects.create(
         organisation=organisation,
         author=author,
@@ -228,4 +235,16 @@ def withdraw(*, item: LibraryItem, by) -> None:
     """Withdraw a published learning: it is deleted, and disappears from the library at once."""
     if item.author_id != by.pk:
         raise ServiceError(_("Only the author can withdraw a learning."))
+    audit.record(
+        AuditEvent.Verb.LEARNING_WITHDRAWN,
+        actor=None if item.anonymous else by,
+        organisation=item.organisation,
+        anonymous=item.anonymous,
+    )
     item.delete()
+
+
+def record_export(*, user, format: str) -> None:
+    """A person downloaded everything they wrote: noted in the log of each organisation they belong to."""
+    for organisation in Organisation.objects.filter(memberships__user=user):
+        audit.record(AuditEvent.Verb.EXPORTED, actor=user, organisation=organisation, kind="my_data", format=format)

@@ -227,8 +227,10 @@ def _download(request, chunks, extension: str, content_type: str):
 
 def export_json(request):
     """Everything the person wrote, as JSON, streamed (rows are read in chunks)."""
+    services.record_export(user=request.user, format="json")
     return _download(request, export.as_json(request.user), "json", "application/json")
 
 
 def export_markdown(request):
+    services.record_export(user=request.user, format="markdown")
     return _download(request, export.as_markdown(request.user), "md", "text/markdown; charset=utf-8")
