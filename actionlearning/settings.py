@@ -21,6 +21,11 @@ if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-only-never-in-production")
 else:
     SECRET_KEY = env("SECRET_KEY")  # no default: a production deploy must set its own
+# Old keys still accepted for signatures and for decrypting confidential fields while they are rotated out.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Confidential fields are encrypted with keys derived from SECRET_KEY and these salts (actionlearning/encryption.py);
+# the first salt encrypts, all of them decrypt.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["actionlearning-fields-2026"])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")

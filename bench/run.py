@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -40,7 +39,9 @@ def environment(database_url: str) -> dict:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "actionlearning.settings",
         "DEBUG": "false",
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        # Fixed, not random: confidential fields are encrypted with a key derived from it, and the seeded bench
+        # database is kept between runs.
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or "bench-only-secret-key-never-used-in-production-4e1c9a",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from actionlearning.encryption import EncryptedCharField, EncryptedTextField
+
 # The three reflection prompts of action learning, offered on every entry and never forced.
 PROMPTS = ("about_situation", "about_self", "about_relating")
 CONTENT_FIELDS = ("title", "body", *PROMPTS)
@@ -32,11 +34,12 @@ class JournalEntry(models.Model):
     issue = models.ForeignKey(
         "meetings.Issue", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("issue")
     )
-    title = models.CharField(_("title"), max_length=200, blank=True)
-    body = models.TextField(_("what happened, what I noticed"), blank=True)
-    about_situation = models.TextField(_("about the situation"), blank=True)
-    about_self = models.TextField(_("about myself"), blank=True)
-    about_relating = models.TextField(_("about how I think, act and relate to others"), blank=True)
+    # Encrypted at rest (actionlearning/encryption.py).
+    title = EncryptedCharField(_("title"), max_length=200, blank=True)
+    body = EncryptedTextField(_("what happened, what I noticed"), blank=True)
+    about_situation = EncryptedTextField(_("about the situation"), blank=True)
+    about_self = EncryptedTextField(_("about myself"), blank=True)
+    about_relating = EncryptedTextField(_("about how I think, act and relate to others"), blank=True)
     shared = models.BooleanField(default=False)
     shared_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

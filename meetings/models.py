@@ -8,6 +8,7 @@ from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import timezone_choices
+from actionlearning.encryption import EncryptedCharField, EncryptedTextField
 
 
 class MeetingSeries(models.Model):
@@ -78,7 +79,7 @@ class Meeting(models.Model):
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("runs it")
     )
-    process_notes = models.TextField(_("facilitator's process notes"), blank=True)
+    process_notes = EncryptedTextField(_("facilitator's process notes"), blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -103,6 +104,10 @@ class Meeting(models.Model):
         return self.starts_at <= django_timezone.now()
 
 
+# What members bring is encrypted at rest (actionlearning/encryption.py): issue summaries, action texts and
+# progress notes, questions, reflections, check-in notes, the words of process ratings, process notes.
+
+
 class Issue(models.Model):
     """A problem a member brings to the set; it may be presented at several meetings. Confidential to the set."""
 
@@ -114,7 +119,7 @@ class Issue(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="issues")
     learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="issues")
     title = models.CharField(_("title"), max_length=200)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = EncryptedTextField(_("summary"), blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
     created_at = models.DateTimeField(default=django_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -176,7 +181,7 @@ class Attendance(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     present = models.BooleanField(default=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
-    checkin_note = models.CharField(_("check-in note"), max_length=500, blank=True)
+    checkin_note = EncryptedCharField(_("check-in note"), max_length=500, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="unique_attendance")]
@@ -196,7 +201,7 @@ class Action(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="actions")
     learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="actions")
     meeting = models.ForeignKey(Meeting, models.SET_NULL, null=True, blank=True, related_name="actions")
-    text = models.TextField(_("action"))
+    text = EncryptedTextField(_("action"))
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
     created_at = models.DateTimeField(default=django_timezone.now)
@@ -221,7 +226,7 @@ class ActionUpdate(models.Model):
 
     action = models.ForeignKey(Action, models.CASCADE, related_name="updates")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="action_updates")
-    note = models.TextField(_("note"), blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
     status_after = models.CharField(max_length=20, choices=Status, default=Status.IN_PROGRESS)
     created_at = models.DateTimeField(default=django_timezone.now)
 
@@ -284,7 +289,7 @@ class Question(models.Model):
 
     slot = models.ForeignKey(AirtimeSlot, models.CASCADE, related_name="questions")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    text = models.TextField(_("question"))
+    text = EncryptedTextField(_("question"))
     created_at = models.DateTimeField(default=django_timezone.now)
 
     class Meta:
@@ -300,9 +305,9 @@ class Reflection(models.Model):
 
     meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="reflections")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="reflections")
-    about_situation = models.TextField(_("about the situation"), blank=True)
-    about_self = models.TextField(_("about myself"), blank=True)
-    about_relating = models.TextField(_("about how I think, act and relate to others"), blank=True)
+    about_situation = EncryptedTextField(_("about the situation"), blank=True)
+    about_self = EncryptedTextField(_("about myself"), blank=True)
+    about_relating = EncryptedTextField(_("about how I think, act and relate to others"), blank=True)
     shared = models.BooleanField(_("share with the set"), default=False)
     # Written at the closing review of a set's last meeting: what one learned over the set's whole life.
     closing = models.BooleanField(default=False)
@@ -321,8 +326,8 @@ class ProcessRating(models.Model):
     meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="ratings")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
     rating = models.PositiveSmallIntegerField()
-    went_well = models.TextField(_("what went well"), blank=True)
-    do_better = models.TextField(_("what to do better"), blank=True)
+    went_well = EncryptedTextField(_("what went well"), blank=True)
+    do_better = EncryptedTextField(_("what to do better"), blank=True)
 
     class Meta:
         constraints = [
