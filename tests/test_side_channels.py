@@ -1,0 +1,135 @@
+"""Nothing confidential leaks sideways: Celery messages carry ids only, emails carry only what their reader may
+read, and the logs carry no content — checked by scanning them for marker strings written into every kind of
+confidential text while the app schedules, reminds, runs and sums up a meeting."""
+
+import logging
+import re
+import zoneinfo
+from datetime import timedelta
+
+import pytest
+from celery.app.task import Task
+from django.core import mail
+from django.utils import timezone
+
+from learning.models import JournalEntry
+from meetings import live, services
+from meetings.models import Action, ActionUpdate, Question, Reflection
+from meetings.services import MeetingDetails
+from sets import services as set_services
+from sets.services import InvitationRequest
+from tests.factories import MeetingFactory, SetMembershipFactory
+
+MARKERS = {
+    "private_reflection": "SIDE-PRIVATE-REFLECTION-91c",
+    "shared_reflection": "SIDE-SHARED-REFLECTION-91c",
+    "journal": "SIDE-PRIVATE-JOURNAL-91c",
+    "process_notes": "SIDE-PROCESS-NOTES-91c",
+    "member_action": "SIDE-MEMBER-ACTION-91c",
+    "facilitator_action": "SIDE-FACILITATOR-ACTION-91c",
+    "update": "SIDE-UPDATE-NOTE-91c",
+    "question": "SIDE-QUESTION-91c",
+    "summary": "SIDE-ISSUE-SUMMARY-91c",
+    "checkin": "SIDE-CHECKIN-NOTE-91c",
+}
+IDENTIFIER = re.compile(r"^[A-Za-z_]{1,40}$")  # arguments may name a kind of email ("REQUEST", "scheduled")
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every Celery message the app sends: (task name, args, kwargs)."""
+    sent = []
+    original = Task.apply_async
+
+    def record(self, args=None, kwargs=None, *rest, **options):
+        sent.append((self.name, tuple(args or ()), dict(kwargs or {})))
+        return original(self, args, kwargs, *rest, **options)
+
+    monkeypatch.setattr(Task, "apply_async", record)
+    return sent
+
+
+def ids_only(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, str):
+        return bool(IDENTIFIER.match(value))
+    if isinstance(value, list | tuple):
+        return all(ids_only(each) for each in value)
+    return False
+
+
+def test_messages_emails_and_logs_carry_no_confidential_content(
+    learning_set, facilitator, member, admin, organisation, published, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.DEBUG)
+    other = SetMembershipFactory(learning_set=learning_set, user__full_name="Olu Other").user
+    meeting = MeetingFactory(learning_set=learning_set, starts_at=timezone.now() + timedelta(minutes=5))
+    slot = live.add_slot(meeting=meeting, presenter=member, by=facilitator, issue_title="An issue")
+    slot.issue.summary = MARKERS["summary"]
+    slot.issue.save(update_fields=["summary"])
+    with django_capture_on_commit_callbacks(execute=True):
+        live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="start", version=0)
+        meeting.refresh_from_db()
+        for person in (member, facilitator, other):
+            live.mark_present(meeting=meeting, user=person, present=True, by=facilitator)
+        live.write_checkin_note(meeting=meeting, user=member, note=MARKERS["checkin"])
+        Question.objects.create(slot=slot, author=other, text=MARKERS["question"])
+        action = Action.objects.create(
+            owner=member, learning_set=learning_set, meeting=meeting, text=MARKERS["member_action"]
+        )
+        Action.objects.create(
+            owner=facilitator, learning_set=learning_set, meeting=meeting, text=MARKERS["facilitator_action"]
+        )
+        ActionUpdate.objects.create(action=action, author=member, note=MARKERS["update"])
+        Reflection.objects.create(meeting=meeting, author=member, about_self=MARKERS["private_reflection"])
+        Reflection.objects.create(meeting=meeting, author=other, about_self=MARKERS["shared_reflection"], shared=True)
+        JournalEntry.objects.create(author=member, body=MARKERS["journal"], learning_set=learning_set)
+        live.write_process_notes(meeting=meeting, by=facilitator, notes=MARKERS["process_notes"])
+        # The meeting ends: everyone present gets a summary.
+        meeting.refresh_from_db()
+        live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="end", version=meeting.version)
+        # The next meeting: calendar invitations, then reminders and progress nudges.
+        later = (timezone.now() + timedelta(hours=30)).astimezone(zoneinfo.ZoneInfo(learning_set.timezone))
+        services.schedule_meetings(
+            learning_set=learning_set,
+            by=facilitator,
+            details=MeetingDetails(local_start=later.replace(tzinfo=None, microsecond=0), duration_minutes=120),
+        )
+        services.dispatch_due_reminders(now=later - timedelta(hours=47))
+        set_services.invite(
+            organisation=organisation,
+            learning_set=learning_set,
+            request=InvitationRequest(email="new@example.org", full_name="New Person", role="member"),
+            by=admin,
+        )
+
+    assert mail.outbox, "the flows sent no email: the checks below would prove nothing"
+    assert {name for name, _args, _kwargs in published} >= {
+        "meetings.send_meeting_summaries",
+        "meetings.send_calendar_emails",
+        "meetings.send_reminders",
+        "sets.send_invitation",
+    }
+    for name, args, kwargs in published:
+        assert ids_only(list(args) + list(kwargs.values())), f"{name} was given more than ids: {args} {kwargs}"
+
+    facilitators = {facilitator.email}
+    for message in mail.outbox:
+        text = message.body + "".join(str(part[0]) for part in getattr(message, "alternatives", []))
+        to = message.to[0]
+        assert MARKERS["journal"] not in text
+        assert MARKERS["private_reflection"] not in text or to == member.email
+        assert MARKERS["process_notes"] not in text or to in facilitators
+        if to != member.email:
+            assert MARKERS["member_action"] not in text and MARKERS["update"] not in text
+        if to != facilitator.email:
+            assert MARKERS["facilitator_action"] not in text
+    summaries = [m for m in mail.outbox if m.to == [member.email] and "SIDE-" in m.body]
+    assert summaries, "the member's summary should carry their own action (the scan must see content)"
+
+    logged = caplog.text + "".join(str(record.args) for record in caplog.records)
+    for marker in MARKERS.values():
+        assert marker not in logged
