@@ -1,4 +1,6 @@
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -6,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from learning import export, queries, services
+from learning import departure, export, queries, services
 from learning.forms import JournalEntryForm, PublishForm, ShareForm
 from learning.models import JournalEntry, LibraryItem
 from meetings.models import Reflection
@@ -234,3 +236,36 @@ def export_json(request):
 def export_markdown(request):
     services.record_export(user=request.user, format="markdown")
     return _download(request, export.as_markdown(request.user), "md", "text/markdown; charset=utf-8")
+
+
+def leave_organisation(request, org_slug):
+    """Leave an organisation (asks once, says what goes and what the sets keep)."""
+    organisation = permissions.organisation_for_member(request.user, org_slug)
+    if request.method == "POST":
+        try:
+            departure.leave_organisation(user=request.user, organisation=organisation)
+        except ServiceError as error:
+            messages.error(request, str(error))
+            return redirect("sets:organisation", org_slug=organisation.slug)
+        messages.success(request, _("You have left %(org)s.") % {"org": organisation.name})
+        return redirect("sets:home")
+    return render(request, "learning/leave_organisation.html", {"organisation": organisation})
+
+
+@reauthentication_required
+def delete_account(request):
+    """Delete my account (after the password again): says, organisation by organisation, what stays."""
+    organisations = list(permissions.organisations_for(request.user))
+    if request.method == "POST":
+        if request.POST.get("confirm") != "delete":
+            messages.error(request, _("Type delete in the box to confirm."))
+            return redirect("learning:delete-account")
+        try:
+            departure.delete_account(user=request.user)
+        except ServiceError as error:
+            messages.error(request, str(error))
+            return redirect("learning:delete-account")
+        logout(request)
+        messages.success(request, _("Your account has been deleted."))
+        return redirect("account_login")
+    return render(request, "learning/delete_account.html", {"organisations": organisations})

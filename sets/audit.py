@@ -9,7 +9,9 @@ from django.db.models import QuerySet
 from sets.models import AuditEvent, LearningSet, Organisation
 
 # The keys `detail` may carry; anything else is refused, so no content can slip into the log.
-DETAIL_KEYS = frozenset({"role", "from_role", "to_role", "kind", "format", "count", "anonymous", "required", "sets"})
+DETAIL_KEYS = frozenset(
+    {"role", "from_role", "to_role", "kind", "format", "count", "anonymous", "required", "sets", "policy"}
+)
 
 
 def record(

@@ -15,6 +15,10 @@ from sets import contract
 class Organisation(models.Model):
     """A tenant: a company or programme that runs action learning sets."""
 
+    class DeparturePolicy(models.TextChoices):
+        ANONYMISE = "anonymise", _("Keep what they shared in their sets, shown as from “a former member”")
+        KEEP = "keep", _("Keep what they shared in their sets, with their name")
+
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     timezone = models.CharField(_("time zone"), max_length=64, choices=timezone_choices, default="UTC")
@@ -23,6 +27,11 @@ class Organisation(models.Model):
         _("require two-factor authentication"),
         default=False,
         help_text=_("Everyone in the organisation must set up an authenticator app before they can use it."),
+    )
+    # When someone leaves or deletes their account: their private writing always goes; this decides what their
+    # sets keep of what they shared (actions, updates, shared reflections, questions, issues).
+    departure_policy = models.CharField(
+        _("when someone leaves"), max_length=20, choices=DeparturePolicy, default=DeparturePolicy.ANONYMISE
     )
 
     class Meta:
@@ -256,6 +265,9 @@ class AuditEvent(models.Model):
         REMOVED_FROM_SET = "removed_from_set", _("removed someone from a set")
         REMOVED_FROM_ORGANISATION = "removed_from_organisation", _("removed someone from the organisation")
         TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed", _("changed the two-factor policy")
+        DEPARTURE_POLICY_CHANGED = "departure_policy_changed", _("changed what is kept when someone leaves")
+        LEFT_ORGANISATION = "left_organisation", _("left the organisation")
+        ACCOUNT_DELETED = "account_deleted", _("deleted their account")
         EXPORTED = "exported", _("exported data")
         LEARNING_PUBLISHED = "learning_published", _("published a learning")
         LEARNING_WITHDRAWN = "learning_withdrawn", _("withdrew a learning")

@@ -108,6 +108,18 @@ def remove_from_organisation(*, membership: OrganisationMembership, by) -> int:
     return left
 
 
+@transaction.atomic
+def set_departure_policy(*, organisation: Organisation, policy: str, by) -> Organisation:
+    """Decide what the organisation's sets keep of what a departing person shared. Side effects: an audit event."""
+    if policy not in Organisation.DeparturePolicy.values:
+        raise ServiceError(_("Choose what the sets keep when someone leaves."))
+    if organisation.departure_policy != policy:
+        organisation.departure_policy = policy
+        organisation.save(update_fields=["departure_policy"])
+        audit.record(AuditEvent.Verb.DEPARTURE_POLICY_CHANGED, actor=by, organisation=organisation, policy=policy)
+    return organisation
+
+
 def two_factor_needed(user) -> bool:
     """Whether the person belongs to an organisation that requires two-factor and has no authenticator yet."""
     from allauth.mfa.models import Authenticator

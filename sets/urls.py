@@ -10,6 +10,7 @@ organisation_urls = [
     path("people/<int:membership_id>/role/", views.organisation_role, name="organisation-role"),
     path("people/<int:membership_id>/remove/", views.organisation_member_remove, name="organisation-member-remove"),
     path("security/two-factor/", views.two_factor_policy, name="two-factor-policy"),
+    path("security/departures/", views.departure_policy, name="departure-policy"),
     path("audit/", views.audit_log, name="audit-log"),
     path("invite/", views.invite, name="invite"),
     path("invitations/<int:invitation_id>/resend/", views.invitation_resend, name="invitation-resend"),

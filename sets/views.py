@@ -23,7 +23,7 @@ from sets.forms import (
     SetRoleForm,
 )
 from sets.middleware import TWO_FACTOR_NEEDED
-from sets.models import Invitation, LearningSet, OrganisationMembership, SetMembership
+from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
 
 
 def home(request):
@@ -87,6 +87,7 @@ def people(request, org_slug):
             "memberships": memberships,
             "invitations": invitations,
             "role_choices": OrganisationMembership.Role.choices,
+            "departure_choices": Organisation.DeparturePolicy.choices,
             "two_factor_ready": Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists(),
         },
     )
@@ -148,6 +149,18 @@ def two_factor_policy(request, org_slug):
             if required
             else _("Two-factor authentication is no longer required."),
         )
+    return redirect("sets:people", org_slug=org_slug)
+
+
+@require_POST
+def departure_policy(request, org_slug):
+    organisation = permissions.organisation_for_admin(request.user, org_slug)
+    try:
+        services.set_departure_policy(organisation=organisation, policy=request.POST.get("policy", ""), by=request.user)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved: %(policy)s.") % {"policy": organisation.get_departure_policy_display()})
     return redirect("sets:people", org_slug=org_slug)
 
 

@@ -69,6 +69,10 @@ MATRIX = {
     ),
     "sets:two-factor-policy": ("post", lambda w: {"org_slug": w.org.slug}, {}, ORG_ADMIN_WRITE),
     "sets:audit-log": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_ADMIN_READ),
+    "sets:departure-policy": ("post", lambda w: {"org_slug": w.org.slug}, {"policy": "keep"}, ORG_ADMIN_WRITE),
+    "learning:leave-organisation": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_MEMBERS),
+    # Deleting one's account asks for the password again first (a fresh login is not one here).
+    "learning:delete-account": ("get", lambda w: {}, None, statuses(LOGIN, 302, 302, 302, 302, 302, 302)),
     "sets:invitation-resend": (
         "post",
         lambda w: {"org_slug": w.org.slug, "invitation_id": w.invitation.pk},
