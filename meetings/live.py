@@ -342,6 +342,7 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
         owner_id=slot.presenter_id,
         learning_set_id=meeting.learning_set_id,
         meeting=meeting,
+        issue_id=slot.issue_id,
         text=text[:2000],
         due_on=due_on,
     )
