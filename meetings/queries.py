@@ -190,18 +190,18 @@ def latest_update_id():
     return Subquery(ActionUpdate.objects.filter(action=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1])
 
 
-def attach_latest_updates(actions: list) -> list:
-    """Give each action (annotated with `latest_update_id`) its `latest_update`, with the update's author and
-    words of support, in two queries whatever the number of actions."""
+def attach_latest_updates(actions: list, *, with_support: bool = True) -> list:
+    """Give each action (annotated with `latest_update_id`) its `latest_update`, with the update's author (and
+    its words of support), in one query (two) whatever the number of actions."""
     from meetings.models import ActionUpdate, Encouragement
 
     ids = [a.latest_update_id for a in actions if a.latest_update_id]
-    updates = {
-        u.pk: u
-        for u in ActionUpdate.objects.filter(pk__in=ids)
-        .select_related("author")
-        .prefetch_related(Prefetch("encouragements", queryset=Encouragement.objects.select_related("author")))
-    }
+    updates = ActionUpdate.objects.filter(pk__in=ids).select_related("author")
+    if with_support:
+        updates = updates.prefetch_related(
+            Prefetch("encouragements", queryset=Encouragement.objects.select_related("author"))
+        )
+    updates = {u.pk: u for u in updates} if ids else {}
     for action in actions:
         action.latest_update = updates.get(action.latest_update_id)
     return actions
@@ -286,4 +286,4 @@ def issue_story(issue) -> dict:
         .annotate(latest_update_id=latest_update_id())
         .order_by("created_at", "pk")[:200]
     )
-    return {"presentations": slots, "actions": attach_latest_updates(actions)}
+    return {"presentations": slots, "actions": attach_latest_updates(actions, with_support=False)}
