@@ -15,7 +15,7 @@ from accounts import services as account_services
 from accounts.models import User
 from meetings import emails, ics, queries, services
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
-from meetings.models import Attendance, Meeting, Reminder
+from meetings.models import Attendance, Issue, Meeting, Reminder
 from sets import permissions
 from sets.models import SetMembership
 from sets.services import ServiceError
@@ -299,6 +299,12 @@ def live(request, meeting_id):
             "available_minutes": live_services.available_minutes(meeting),
             "asked_minutes": sum(slot.bid_minutes or 0 for slot in context["slots"]),
             "my_slot": next((slot for slot in context["slots"] if slot.presenter_id == request.user.pk), None),
+            # Issues already brought to the set, offered as titles so an issue keeps its story across meetings.
+            "open_issues": list(
+                Issue.objects.filter(learning_set=meeting.learning_set, status=Issue.Status.OPEN)
+                .only("owner_id", "title")
+                .order_by("title")[:200]
+            ),
         }
     return render(request, "meetings/live.html", context)
 

@@ -142,3 +142,30 @@ def test_issue_pages_make_a_fixed_number_of_queries(
     assert content.count('class="presentation"') == size
     with django_assert_num_queries(3):
         assert page(client.get(reverse("meetings:my-issues"))).count('class="issue-row"') == size + 1
+
+
+def test_an_issue_brought_back_keeps_its_story(learning_set, member, facilitator, issue):
+    from meetings import live
+
+    issue.status = "set_aside"
+    issue.save(update_fields=["status"])
+    mate = SetMembershipFactory(learning_set=learning_set).user
+    first = MeetingFactory(learning_set=learning_set, starts_at=NOW + timedelta(days=7))
+    slot = live.add_slot(meeting=first, presenter=member, by=facilitator, issue_title="handovers between SHIFTS ")
+    issue.refresh_from_db()
+    assert (slot.issue, issue.status) == (issue, "open")  # the same issue, open again
+    other = live.add_slot(meeting=first, presenter=mate, by=facilitator, issue_title="Handovers between shifts")
+    assert other.issue != issue and other.issue.owner == mate  # someone else's issue is their own
+    second = MeetingFactory(learning_set=learning_set, starts_at=NOW + timedelta(days=14))
+    new = live.add_slot(meeting=second, presenter=member, by=facilitator, issue_title="Something new")
+    assert new.issue != issue and Issue.objects.filter(owner=member).count() == 2
+
+
+def test_the_agenda_offers_open_issues_by_title(client, learning_set, member, facilitator, issue, other_set, outsider):
+    Issue.objects.create(owner=outsider, learning_set=other_set, title="OTHER-ORG-ISSUE")
+    Issue.objects.create(owner=member, learning_set=learning_set, title="RESOLVED-ISSUE", status="resolved")
+    meeting = MeetingFactory(learning_set=learning_set, starts_at=NOW + timedelta(days=7))
+    client.force_login(facilitator)
+    content = page(client.get(reverse("meetings:live", args=[meeting.pk])))
+    assert '<option value="Handovers between shifts">' in content
+    assert "OTHER-ORG-ISSUE" not in content and "RESOLVED-ISSUE" not in content
