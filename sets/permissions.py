@@ -205,8 +205,10 @@ def meeting_for_runner(user, queryset: QuerySet, pk: int):
 
 
 def can_edit_action(user, action) -> bool:
-    """An action is written to by its owner, or by a facilitator of its set; set-mates only read it.
-    `action.learning_set` must carry the viewer's roles (object_in_visible_set does that)."""
+    """An action is written to by its owner, or by a facilitator of its set; set-mates only read it. A closed
+    set's record is read-only. `action.learning_set` must carry the viewer's roles (object_in_visible_set)."""
+    if action.learning_set.is_closed:
+        return False
     return action.owner_id == user.pk or can_facilitate(action.learning_set)
 
 

@@ -140,6 +140,7 @@ def test_an_admin_outside_the_set_sees_nothing_shared(client, learning_set, admi
     action = ActionFactory(owner=mate, learning_set=learning_set)
     ActionUpdate.objects.create(action=action, author=mate, note="SET-ONLY-UPDATE")
     client.force_login(admin)
+    assert reverse("meetings:home-actions") not in page(client.get(reverse("sets:home")))  # in no set: no panel
     assert "SET-ONLY-UPDATE" not in page(client.get(reverse("meetings:home-shared")))
     assert OrganisationMembership.objects.get(user=admin).role == "admin"
 

@@ -142,3 +142,16 @@ def test_an_action_committed_for_a_slot_carries_its_issue(learning_set, facilita
     slot.meeting = Meeting.objects.get(pk=meeting.pk)
     action = live.commit_action(slot=slot, by=member, facilitating=False, text="Talk to the night team")
     assert (action.issue, action.issue.title, action.owner) == (slot.issue, "Handovers", member)
+
+
+def test_a_closed_sets_actions_are_read_only(client, learning_set, member):
+    action = ActionFactory(owner=member, learning_set=learning_set, text="Kept as it was")
+    learning_set.status = "closed"
+    learning_set.save(update_fields=["status"])
+    client.force_login(member)
+    assert client.get(reverse("meetings:action", args=[action.pk])).status_code == 200
+    assert client.post(reverse("meetings:action-edit", args=[action.pk]), {"text": "New"}).status_code == 403
+    assert (
+        client.post(reverse("meetings:action-update", args=[action.pk]), {"status": "in_progress"}).status_code == 403
+    )
+    assert Action.objects.get().text == "Kept as it was" and not action.updates.exists()
