@@ -67,15 +67,22 @@ def next_meeting_date(learning_set) -> date | None:
 
 
 @transaction.atomic
-def add_own_action(*, owner, learning_set, text: str, due_on: date | None = None) -> Action:
-    """A member commits to an action between meetings. Due by the set's next meeting unless a date is given.
-    `learning_set` must be one of the owner's own open sets (the caller checks, through sets/permissions.py)."""
+def add_own_action(*, owner, learning_set, text: str, due_on: date | None = None, issue=None) -> Action:
+    """A member commits to an action between meetings, optionally on one of their issues in that set. Due by the
+    set's next meeting unless a date is given. `learning_set` must be one of the owner's own open sets (the
+    caller checks, through sets/permissions.py)."""
     text = _clean_text(text)
     _check_due(due_on)
     if learning_set.is_closed:
         raise ServiceError(_("This set is closed."))
+    if issue is not None and (issue.owner_id != owner.pk or issue.learning_set_id != learning_set.pk):
+        raise ServiceError(_("That issue is not yours in this set."))
     return Action.objects.create(
-        owner=owner, learning_set=learning_set, text=text, due_on=due_on or next_meeting_date(learning_set)
+        owner=owner,
+        learning_set=learning_set,
+        issue=issue,
+        text=text,
+        due_on=due_on or next_meeting_date(learning_set),
     )
 
 

@@ -690,7 +690,13 @@ def action_new(request):
     from meetings.forms import ActionForm
 
     sets = list(permissions.my_sets(request.user).filter(status="active").order_by("name"))
-    initial = {"learning_set": request.GET.get("set") or (sets[0].pk if len(sets) == 1 else "")}
+    issue_id = request.POST.get("issue") or request.GET.get("issue")
+    issue = None
+    if issue_id and issue_id.isdigit():  # an action on one of my issues (from the issue's page)
+        issue = permissions.issue_for_owner(request.user, Issue.objects.all(), int(issue_id))
+    initial = {"learning_set": issue.learning_set_id if issue else request.GET.get("set") or ""}
+    if not initial["learning_set"] and len(sets) == 1:
+        initial["learning_set"] = sets[0].pk
     form = ActionForm(request.POST or None, sets=sets, initial=initial)
     if request.method == "POST" and form.is_valid():
         learning_set = permissions.own_set_for_new_action(request.user, form.cleaned_data["learning_set"])
@@ -703,13 +709,14 @@ def action_new(request):
                     learning_set=learning_set,
                     text=form.cleaned_data["text"],
                     due_on=form.cleaned_data["due_on"],
+                    issue=issue,
                 )
             except ServiceError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Action added. Log progress on it here or from your home page."))
                 return redirect("meetings:action", action_id=action.pk)
-    return render(request, "meetings/action_form.html", {"form": form, "has_sets": bool(sets)})
+    return render(request, "meetings/action_form.html", {"form": form, "has_sets": bool(sets), "issue": issue})
 
 
 def action_edit(request, action_id):

@@ -155,3 +155,28 @@ def test_a_closed_sets_actions_are_read_only(client, learning_set, member):
         client.post(reverse("meetings:action-update", args=[action.pk]), {"status": "in_progress"}).status_code == 403
     )
     assert Action.objects.get().text == "Kept as it was" and not action.updates.exists()
+
+
+def test_an_action_on_one_of_my_issues(client, learning_set, member, facilitator):
+    from meetings.models import Issue
+
+    mine = Issue.objects.create(owner=member, learning_set=learning_set, title="Handovers")
+    theirs = Issue.objects.create(owner=facilitator, learning_set=learning_set, title="Theirs")
+    client.force_login(member)
+    assert f"{reverse('meetings:action-new')}?issue={mine.pk}" in page(
+        client.get(reverse("meetings:issue", args=[mine.pk]))
+    )
+    form = page(client.get(reverse("meetings:action-new"), {"issue": mine.pk}))
+    assert "On your issue “Handovers”." in form and f'name="issue" value="{mine.pk}"' in form
+    client.post(reverse("meetings:action-new"), {"issue": mine.pk, "learning_set": learning_set.pk, "text": "Ask"})
+    assert Action.objects.get().issue == mine
+    response = client.post(
+        reverse("meetings:action-new"), {"issue": theirs.pk, "learning_set": learning_set.pk, "text": "Sneaky"}
+    )
+    assert response.status_code == 403 and Action.objects.count() == 1
+    second = LearningSetFactory(organisation=learning_set.organisation)
+    SetMembershipFactory(learning_set=second, user=member)
+    response = client.post(
+        reverse("meetings:action-new"), {"issue": mine.pk, "learning_set": second.pk, "text": "Wrong set"}
+    )
+    assert "That issue is not yours in this set." in page(response) and Action.objects.count() == 1
