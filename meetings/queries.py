@@ -124,17 +124,19 @@ SHARED_WINDOW_WITHOUT_MEETING = timezone.timedelta(days=28)
 
 
 def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
-    """What the user's set-mates shared since their set's last meeting, newest first: shared meeting reflections
-    and progress updates on actions. One query per kind, whatever the number of sets.
+    """What the user's set-mates shared since their set's last meeting, newest first: shared meeting reflections,
+    progress updates on actions, and words of support on the user's own updates. One query per kind, whatever
+    the number of sets.
 
-    Each item is a dict: kind ("reflection" | "update"), at, author, learning_set, text, url, and the object.
+    Each item is a dict: kind ("reflection" | "update" | "support"), at, author, learning_set, text, url, and the
+    object.
     To show another kind of shared thing (journal entries), add a query here and merge it in by `at`.
     """
     from django.db.models import F, OuterRef
     from django.db.models.functions import Coalesce
     from django.urls import reverse
 
-    from meetings.models import ActionUpdate, Reflection
+    from meetings.models import ActionUpdate, Encouragement, Reflection
 
     sets = permissions.my_sets(user).values("pk")
     fallback = timezone.now() - SHARED_WINDOW_WITHOUT_MEETING
@@ -154,29 +156,52 @@ def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
         .select_related("author", "action__owner", "action__learning_set")
         .order_by("-created_at")[:limit]
     )
-    items = [
-        {
-            "kind": "reflection",
-            "at": r.created_at,
-            "author": r.author,
-            "learning_set": r.meeting.learning_set,
-            "text": r.about_situation or r.about_self or r.about_relating,
-            "url": reverse("meetings:record", args=[r.meeting_id]),
-            "object": r,
-        }
-        for r in reflections
-    ] + [
-        {
-            "kind": "update",
-            "at": u.created_at,
-            "author": u.author,
-            "learning_set": u.action.learning_set,
-            "text": u.note,
-            "url": reverse("meetings:action", args=[u.action_id]),
-            "object": u,
-        }
-        for u in updates
-    ]
+    support = (
+        Encouragement.objects.filter(update__action__owner=user, update__action__learning_set__in=sets)
+        .exclude(author=user)
+        .annotate(since=Coalesce(last_meeting_start(OuterRef("update__action__learning_set")), fallback))
+        .filter(created_at__gte=F("since"))
+        .select_related("author", "update__action__learning_set")
+        .order_by("-created_at")[:limit]
+    )
+    items = (
+        [
+            {
+                "kind": "reflection",
+                "at": r.created_at,
+                "author": r.author,
+                "learning_set": r.meeting.learning_set,
+                "text": r.about_situation or r.about_self or r.about_relating,
+                "url": reverse("meetings:record", args=[r.meeting_id]),
+                "object": r,
+            }
+            for r in reflections
+        ]
+        + [
+            {
+                "kind": "update",
+                "at": u.created_at,
+                "author": u.author,
+                "learning_set": u.action.learning_set,
+                "text": u.note,
+                "url": reverse("meetings:action", args=[u.action_id]),
+                "object": u,
+            }
+            for u in updates
+        ]
+        + [
+            {
+                "kind": "support",
+                "at": e.created_at,
+                "author": e.author,
+                "learning_set": e.update.action.learning_set,
+                "text": e.text,
+                "url": reverse("meetings:action", args=[e.update.action_id]),
+                "object": e,
+            }
+            for e in support
+        ]
+    )
     items.sort(key=lambda item: item["at"], reverse=True)
     return items[:limit]
 
