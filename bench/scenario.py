@@ -102,6 +102,10 @@ def prepare(scale: int) -> World:
         Page("meeting_page", reverse("meetings:detail", args=[meeting.pk])),
         Page("profile", reverse("accounts:profile")),
         Page("my_actions", reverse("meetings:my-actions")),
+        Page("home_open_actions_panel", reverse("meetings:home-actions")),
+        Page("home_shared_panel", reverse("meetings:home-shared")),
+        Page("set_board", reverse("meetings:board", args=[learning_set.pk])),
+        Page("my_issues", reverse("meetings:my-issues")),
         Page("calendar_feed", reverse("meetings:feed", args=[user.calendar_token]), logged_in=False),
         Page("live_meeting_room", reverse("meetings:live", args=[running.pk])),
         Page(
@@ -112,6 +116,9 @@ def prepare(scale: int) -> World:
         ),
         Page("live_state_changed", reverse("meetings:live-state", args=[running.pk]) + "?v=-1", live=True),
     ]
+    issue = running.slots.filter(presenter=user).values_list("issue_id", flat=True).first()
+    if issue:
+        pages.append(Page("issue_page", reverse("meetings:issue", args=[issue])))
     return World(session_key=key, cookie=f"{settings.SESSION_COOKIE_NAME}={key}", pages=pages)
 
 

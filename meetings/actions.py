@@ -1,10 +1,16 @@
-"""Actions between meetings: progress updates. Only the owner, or a facilitator of the set, writes them."""
+"""Actions between meetings: progress updates, a member's own actions, words of support.
+
+Only the owner, or a facilitator of the set, writes an action (sets/permissions.py decides; these functions
+check what the input says).
+"""
+
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.models import Action, ActionUpdate
+from meetings.models import Action, ActionUpdate, Encouragement, Meeting
 from sets.services import ServiceError
 
 # What an update's status makes of the action.
@@ -14,6 +20,7 @@ ACTION_STATUS = {
     ActionUpdate.Status.DONE: Action.Status.DONE,
     ActionUpdate.Status.DROPPED: Action.Status.DROPPED,
 }
+MAX_ACTION_LENGTH = 2000
 
 
 @transaction.atomic
@@ -32,3 +39,74 @@ def log_progress(*, action: Action, by, status: str, note: str = "") -> ActionUp
         action.completed_at = timezone.now() if new_status != Action.Status.OPEN else None
         action.save(update_fields=["status", "completed_at"])
     return update
+
+
+def _clean_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ServiceError(_("Write the action."))
+    if len(text) > MAX_ACTION_LENGTH:
+        raise ServiceError(_("Keep the action under %(count)d characters.") % {"count": MAX_ACTION_LENGTH})
+    return text
+
+
+def _check_due(due_on: date | None) -> None:
+    if due_on is not None and due_on < timezone.localdate():
+        raise ServiceError(_("The due date is in the past. Choose today or a later day."))
+
+
+def next_meeting_date(learning_set) -> date | None:
+    """The local date of the set's next meeting (the default due date of an action), if one is scheduled."""
+    starts_at = (
+        Meeting.objects.filter(learning_set=learning_set, starts_at__gt=timezone.now(), status=Meeting.Status.SCHEDULED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(starts_at) if starts_at else None
+
+
+@transaction.atomic
+def add_own_action(*, owner, learning_set, text: str, due_on: date | None = None, issue=None) -> Action:
+    """A member commits to an action between meetings, optionally on one of their issues in that set. Due by the
+    set's next meeting unless a date is given. `learning_set` must be one of the owner's own open sets (the
+    caller checks, through sets/permissions.py)."""
+    text = _clean_text(text)
+    _check_due(due_on)
+    if learning_set.is_closed:
+        raise ServiceError(_("This set is closed."))
+    if issue is not None and (issue.owner_id != owner.pk or issue.learning_set_id != learning_set.pk):
+        raise ServiceError(_("That issue is not yours in this set."))
+    return Action.objects.create(
+        owner=owner,
+        learning_set=learning_set,
+        issue=issue,
+        text=text,
+        due_on=due_on or next_meeting_date(learning_set),
+    )
+
+
+@transaction.atomic
+def edit_action(*, action: Action, by, text: str, due_on: date | None) -> Action:
+    """Change an action's wording or re-date it. A due date already in the past may stay as it is, but a new
+    one must not be. Side effects: none beyond the action itself."""
+    text = _clean_text(text)
+    if due_on != action.due_on:
+        _check_due(due_on)
+    action.text, action.due_on = text, due_on
+    action.save(update_fields=["text", "due_on"])
+    return action
+
+
+@transaction.atomic
+def encourage(*, update: ActionUpdate, by, text: str) -> Encouragement:
+    """A set-mate leaves a short word of support on a progress update (who may: sets/permissions.py)."""
+    text = text.strip()
+    if not text:
+        raise ServiceError(_("Write a few words of support."))
+    if len(text) > Encouragement.MAX_LENGTH:
+        raise ServiceError(
+            _("Keep it to %(count)d characters (this is %(length)d).")
+            % {"count": Encouragement.MAX_LENGTH, "length": len(text)}
+        )
+    return Encouragement.objects.create(update=update, author=by, text=text)

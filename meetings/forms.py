@@ -93,3 +93,42 @@ class ReplyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+
+
+class ActionForm(forms.Form):
+    """A member's own action (with `sets`, the sets to choose from) or an edit of an existing one (without)."""
+
+    learning_set = forms.TypedChoiceField(
+        label=_("Set"), coerce=int, error_messages={"invalid_choice": _("Choose one of your sets.")}
+    )
+    text = forms.CharField(
+        label=_("Action"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write the action.")},
+    )
+    due_on = forms.DateField(
+        label=_("Due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the due date as a date.")},
+        help_text=_("Leave empty to make it due at the set's next meeting."),
+    )
+
+    def __init__(self, *args, sets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if sets is None:
+            del self.fields["learning_set"]
+            self.fields["due_on"].help_text = ""
+        else:
+            self.fields["learning_set"].choices = [("", _("Choose a set")), *((s.pk, s.name) for s in sets)]
+
+
+class IssueForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, error_messages={"required": _("Give the issue a title.")})
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Confidential to the set."),
+    )

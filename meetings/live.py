@@ -76,18 +76,36 @@ def _check_agenda_open(meeting: Meeting) -> None:
         raise ServiceError(_("The agenda is fixed once the meeting has started."))
 
 
+def issue_to_present(*, presenter, learning_set, title: str) -> Issue | None:
+    """The issue a presenter brings: one of theirs in the set with that title (brought back: open again), so an
+    issue keeps its story across meetings; otherwise a new one. None without a title."""
+    title = title.strip()[:200]
+    if not title:
+        return None
+    issue = (
+        Issue.objects.filter(owner=presenter, learning_set=learning_set, title__iexact=title)
+        .order_by("status", "-created_at")  # an open one first
+        .first()
+    )
+    if issue is None:
+        return Issue.objects.create(owner=presenter, learning_set=learning_set, title=title)
+    if issue.status != Issue.Status.OPEN:
+        issue.status = Issue.Status.OPEN
+        issue.save(update_fields=["status", "updated_at"])
+    return issue
+
+
 @transaction.atomic
 def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> AirtimeSlot:
-    """Give a member of the set a presenter's slot, with the set's default minutes (and a new issue, if titled)."""
+    """Give a member of the set a presenter's slot, with the set's default minutes, and the issue they bring
+    (one of theirs with that title, or a new one: `issue_to_present`)."""
     _check_agenda_open(meeting)
     learning_set = meeting.learning_set
     if not SetMembership.objects.filter(learning_set=learning_set, user=presenter, left_at=None).exists():
         raise ServiceError(_("Only people in the set can present."))
     if meeting.slots.filter(presenter=presenter).exists():
         raise ServiceError(_("%(name)s already has a slot.") % {"name": presenter.display_name})
-    issue = None
-    if issue_title.strip():
-        issue = Issue.objects.create(owner=presenter, learning_set=learning_set, title=issue_title.strip()[:200])
+    issue = issue_to_present(presenter=presenter, learning_set=learning_set, title=issue_title)
     last = meeting.slots.aggregate(last=Max("order"))["last"]
     return AirtimeSlot.objects.create(
         meeting=meeting,
@@ -136,7 +154,7 @@ def bid_for_time(*, meeting: Meeting, by, minutes: int, urgent: bool, issue_titl
         )
     slot = meeting.slots.filter(presenter=by).first() or add_slot(meeting=meeting, presenter=by, by=by)
     if issue_title.strip():
-        slot.issue = Issue.objects.create(owner=by, learning_set=learning_set, title=issue_title.strip()[:200])
+        slot.issue = issue_to_present(presenter=by, learning_set=learning_set, title=issue_title)
     slot.bid_minutes, slot.bid_urgent = minutes, urgent
     slot.questioning_minutes = minutes - fixed
     slot.save(update_fields=["issue", "bid_minutes", "bid_urgent", "questioning_minutes"])
@@ -339,6 +357,7 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
         owner_id=slot.presenter_id,
         learning_set_id=meeting.learning_set_id,
         meeting=meeting,
+        issue_id=slot.issue_id,
         text=text[:2000],
         due_on=due_on,
     )

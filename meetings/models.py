@@ -201,6 +201,8 @@ class Action(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="actions")
     learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="actions")
     meeting = models.ForeignKey(Meeting, models.SET_NULL, null=True, blank=True, related_name="actions")
+    # The issue the action came from, when it was committed in a slot about an issue.
+    issue = models.ForeignKey(Issue, models.SET_NULL, null=True, blank=True, related_name="actions")
     text = EncryptedTextField(_("action"))
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
@@ -236,6 +238,24 @@ class ActionUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"Update {self.pk} on action {self.action_id}"
+
+
+class Encouragement(models.Model):
+    """A short word of support a set-mate leaves on someone's progress update. Confidential to the set."""
+
+    MAX_LENGTH = 280
+
+    update = models.ForeignKey(ActionUpdate, models.CASCADE, related_name="encouragements")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    text = EncryptedCharField(_("word of support"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["update", "created_at"], name="encouragement_update_time")]
+
+    def __str__(self) -> str:
+        return f"Encouragement {self.pk} on update {self.update_id}"
 
 
 class Reminder(models.Model):

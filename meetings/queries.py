@@ -65,3 +65,250 @@ def my_actions(user, *, status: str = "", set_id: int | None = None):
         overdue_first=Case(When(due_on__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField()),
         last_update_at=Max("updates__created_at"),
     ).order_by("open_first", "overdue_first", "due_on", "created_at")[:200]
+
+
+# Between meetings: the member's home, the set board, issues.
+
+
+def next_meeting_per_set(user) -> list[Meeting]:
+    """The next meeting (scheduled or live) of each of the user's own open sets, soonest first, with their reply.
+    Two queries (three with the replies), whatever the number of sets or meetings."""
+    from django.db.models import OuterRef, Subquery
+
+    recent = timezone.now() - timezone.timedelta(hours=3)
+    first = (
+        Meeting.objects.filter(learning_set=OuterRef("pk"), starts_at__gte=recent)
+        .exclude(status__in=[Meeting.Status.ENDED, Meeting.Status.CANCELLED])
+        .order_by("starts_at")
+        .values("pk")[:1]
+    )
+    ids = (
+        permissions.my_sets(user)
+        .filter(status="active")
+        .annotate(next_meeting_id=Subquery(first))
+        .exclude(next_meeting_id=None)
+        .values_list("next_meeting_id", flat=True)
+    )
+    mine = Attendance.objects.filter(user=user)
+    return list(
+        Meeting.objects.filter(pk__in=list(ids))
+        .select_related("learning_set")
+        .prefetch_related(Prefetch("attendances", queryset=mine, to_attr="my_attendance"))
+        .order_by("starts_at")
+    )
+
+
+def last_meeting_start(learning_set_ref):
+    """A subquery: when the set's most recent meeting (not cancelled) started, or NULL if none has."""
+    from django.db.models import Subquery
+
+    return Subquery(
+        Meeting.objects.filter(learning_set=learning_set_ref, starts_at__lte=timezone.now())
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+
+
+def last_meeting_of(learning_set) -> Meeting | None:
+    return (
+        Meeting.objects.filter(learning_set=learning_set, starts_at__lte=timezone.now())
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+# When a set has not met yet, "since the last meeting" means the last few weeks.
+SHARED_WINDOW_WITHOUT_MEETING = timezone.timedelta(days=28)
+
+
+def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
+    """What the user's set-mates shared since their set's last meeting, newest first: shared meeting reflections,
+    progress updates on actions, and words of support on the user's own updates. One query per kind, whatever
+    the number of sets.
+
+    Each item is a dict: kind ("reflection" | "update" | "support"), at, author, learning_set, text, url, and the
+    object.
+    To show another kind of shared thing (journal entries), add a query here and merge it in by `at`.
+    """
+    from django.db.models import F, OuterRef
+    from django.db.models.functions import Coalesce
+    from django.urls import reverse
+
+    from meetings.models import ActionUpdate, Encouragement, Reflection
+
+    sets = permissions.my_sets(user).values("pk")
+    fallback = timezone.now() - SHARED_WINDOW_WITHOUT_MEETING
+    reflections = (
+        Reflection.objects.filter(shared=True, meeting__learning_set__in=sets)
+        .exclude(author=user)
+        .annotate(since=Coalesce(last_meeting_start(OuterRef("meeting__learning_set")), fallback))
+        .filter(created_at__gte=F("since"))
+        .select_related("author", "meeting__learning_set")
+        .order_by("-created_at")[:limit]
+    )
+    updates = (
+        ActionUpdate.objects.filter(action__learning_set__in=sets)
+        .exclude(author=user)
+        .annotate(since=Coalesce(last_meeting_start(OuterRef("action__learning_set")), fallback))
+        .filter(created_at__gte=F("since"))
+        .select_related("author", "action__owner", "action__learning_set")
+        .order_by("-created_at")[:limit]
+    )
+    support = (
+        Encouragement.objects.filter(update__action__owner=user, update__action__learning_set__in=sets)
+        .exclude(author=user)
+        .annotate(since=Coalesce(last_meeting_start(OuterRef("update__action__learning_set")), fallback))
+        .filter(created_at__gte=F("since"))
+        .select_related("author", "update__action__learning_set")
+        .order_by("-created_at")[:limit]
+    )
+    items = (
+        [
+            {
+                "kind": "reflection",
+                "at": r.created_at,
+                "author": r.author,
+                "learning_set": r.meeting.learning_set,
+                "text": r.about_situation or r.about_self or r.about_relating,
+                "url": reverse("meetings:record", args=[r.meeting_id]),
+                "object": r,
+            }
+            for r in reflections
+        ]
+        + [
+            {
+                "kind": "update",
+                "at": u.created_at,
+                "author": u.author,
+                "learning_set": u.action.learning_set,
+                "text": u.note,
+                "url": reverse("meetings:action", args=[u.action_id]),
+                "object": u,
+            }
+            for u in updates
+        ]
+        + [
+            {
+                "kind": "support",
+                "at": e.created_at,
+                "author": e.author,
+                "learning_set": e.update.action.learning_set,
+                "text": e.text,
+                "url": reverse("meetings:action", args=[e.update.action_id]),
+                "object": e,
+            }
+            for e in support
+        ]
+    )
+    items.sort(key=lambda item: item["at"], reverse=True)
+    return items[:limit]
+
+
+def latest_update_id():
+    """A subquery: the id of an action's latest progress update."""
+    from django.db.models import OuterRef, Subquery
+
+    from meetings.models import ActionUpdate
+
+    return Subquery(ActionUpdate.objects.filter(action=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1])
+
+
+def attach_latest_updates(actions: list, *, with_support: bool = True) -> list:
+    """Give each action (annotated with `latest_update_id`) its `latest_update`, with the update's author (and
+    its words of support), in one query (two) whatever the number of actions."""
+    from meetings.models import ActionUpdate, Encouragement
+
+    ids = [a.latest_update_id for a in actions if a.latest_update_id]
+    updates = ActionUpdate.objects.filter(pk__in=ids).select_related("author")
+    if with_support:
+        updates = updates.prefetch_related(
+            Prefetch("encouragements", queryset=Encouragement.objects.select_related("author"))
+        )
+    updates = {u.pk: u for u in updates} if ids else {}
+    for action in actions:
+        action.latest_update = updates.get(action.latest_update_id)
+    return actions
+
+
+def board(learning_set) -> dict:
+    """The set board: each person in the set with their actions since the last meeting (open ones, and any
+    created or updated since), each with its latest update, and whether they have updated since. A fixed
+    number of queries whatever the size of the set."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from meetings.models import Action, ActionUpdate
+    from sets.models import SetMembership
+
+    last = last_meeting_of(learning_set)
+    since = last.starts_at if last else None
+    people = list(
+        SetMembership.objects.filter(learning_set=learning_set, left_at=None)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+    updates_since = ActionUpdate.objects.filter(action=OuterRef("pk"))
+    if since:
+        updates_since = updates_since.filter(created_at__gte=since)
+    actions = Action.objects.filter(learning_set=learning_set, owner__in=[m.user_id for m in people]).annotate(
+        updated_since=Exists(updates_since), latest_update_id=latest_update_id()
+    )
+    if since:
+        actions = actions.filter(Q(status=Action.Status.OPEN) | Q(updated_since=True) | Q(created_at__gte=since))
+    else:
+        actions = actions.filter(Q(status=Action.Status.OPEN) | Q(updated_since=True))
+    actions = attach_latest_updates(list(actions.select_related("meeting").order_by("owner_id", "due_on", "pk")[:500]))
+    by_owner: dict[int, list] = {}
+    for action in actions:
+        by_owner.setdefault(action.owner_id, []).append(action)
+    for membership in people:
+        membership.board_actions = by_owner.get(membership.user_id, [])
+        membership.has_updated = any(a.updated_since for a in membership.board_actions)
+        membership.waiting = bool(membership.board_actions) and not membership.has_updated
+    return {
+        "last_meeting": last,
+        "since": since,
+        "people": people,
+        "waiting": [m for m in people if m.waiting],
+    }
+
+
+def my_issues(user, *, status: str = ""):
+    """The user's issues in the sets they are still in, with how often each was presented and its actions."""
+    from django.db.models import Count
+
+    from meetings.models import Issue
+
+    issues = Issue.objects.filter(
+        owner=user, learning_set__memberships__user=user, learning_set__memberships__left_at=None
+    )
+    if status:
+        issues = issues.filter(status=status)
+    return (
+        issues.select_related("learning_set")
+        .annotate(
+            presented=Count("slots", distinct=True),
+            action_count=Count("actions", distinct=True),
+        )
+        .order_by("-updated_at")[:200]
+    )
+
+
+def issue_story(issue) -> dict:
+    """Everything an issue's page tells: each time it was presented (meeting, slot, the questions captured),
+    and the actions it produced with their latest progress. A fixed number of queries."""
+    from meetings.models import AirtimeSlot, Question
+
+    slots = list(
+        AirtimeSlot.objects.filter(issue=issue)
+        .select_related("meeting")
+        .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("created_at", "pk")))
+        .order_by("meeting__starts_at")[:100]
+    )
+    actions = list(
+        issue.actions.select_related("meeting", "owner")
+        .annotate(latest_update_id=latest_update_id())
+        .order_by("created_at", "pk")[:200]
+    )
+    return {"presentations": slots, "actions": attach_latest_updates(actions, with_support=False)}

@@ -16,7 +16,7 @@ from accounts.models import User
 from meetings import emails, ics, queries, services
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
 from meetings.middleware import remember_room, version_cache_key
-from meetings.models import Attendance, Meeting, Reminder
+from meetings.models import Attendance, Issue, Meeting, Reminder
 from sets import permissions
 from sets.models import SetMembership
 from sets.services import ServiceError
@@ -81,8 +81,8 @@ def set_meetings(request, set_id):
 
 
 def my_upcoming(request):
-    """The home page's "next meetings" panel (loaded with htmx)."""
-    return render(request, "meetings/my_upcoming.html", {"meetings": queries.upcoming_for_user(request.user)})
+    """The home page's "next meetings" panel (loaded with htmx): the next meeting of each of my sets."""
+    return render(request, "meetings/my_upcoming.html", {"meetings": queries.next_meeting_per_set(request.user)})
 
 
 def detail(request, meeting_id):
@@ -122,16 +122,24 @@ def detail(request, meeting_id):
 def reply(request, meeting_id):
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     form = ReplyForm(request.POST)
+    error = ""
     if not form.is_valid():
-        messages.error(request, _("Choose “I'll be there” or “Apologies”."))
+        error = _("Choose “I'll be there” or “Apologies”.")
     else:
         try:
             services.reply(
                 meeting=meeting, user=request.user, rsvp=form.cleaned_data["rsvp"], note=form.cleaned_data["note"]
             )
-            messages.success(request, _("Thank you: your reply is saved."))
-        except ServiceError as error:
-            messages.error(request, str(error))
+        except ServiceError as problem:
+            error = str(problem)
+    if request.htmx:  # from the home page's "next meetings": swap that meeting's row
+        meeting.my_attendance = list(Attendance.objects.filter(meeting=meeting, user=request.user))
+        context = {"meeting": meeting, "error": error, "saved": not error}
+        return render(request, "meetings/my_upcoming.html#meeting-row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Thank you: your reply is saved."))
     return redirect("meetings:detail", meeting_id=meeting.pk)
 
 
@@ -292,6 +300,12 @@ def live(request, meeting_id):
             "available_minutes": live_services.available_minutes(meeting),
             "asked_minutes": sum(slot.bid_minutes or 0 for slot in context["slots"]),
             "my_slot": next((slot for slot in context["slots"] if slot.presenter_id == request.user.pk), None),
+            # Issues already brought to the set, offered as titles so an issue keeps its story across meetings.
+            "open_issues": list(
+                Issue.objects.filter(learning_set=meeting.learning_set, status=Issue.Status.OPEN)
+                .only("owner_id", "title")
+                .order_by("title")[:200]
+            ),
         }
     return render(request, "meetings/live.html", context)
 
@@ -589,15 +603,24 @@ def _update_choices():
 
 
 def action_detail(request, action_id):
-    from meetings.models import Action
+    """An action: where it was committed, and the timeline of its progress with set-mates' words of support."""
+    from django.db.models import Prefetch
 
-    action = permissions.object_in_own_set(request.user, Action.objects.select_related("owner", "meeting"), action_id)
+    from meetings.models import Action, Encouragement
+
+    action = permissions.object_in_own_set(
+        request.user, Action.objects.select_related("owner", "meeting", "issue"), action_id
+    )
+    updates = action.updates.select_related("author").prefetch_related(
+        Prefetch("encouragements", queryset=Encouragement.objects.select_related("author"))
+    )
     context = {
         "action": action,
         "learning_set": action.learning_set,
         "organisation": action.learning_set.organisation,
-        "updates": action.updates.select_related("author"),
+        "updates": updates.order_by("created_at", "pk")[:300],
         "can_edit": permissions.can_edit_action(request.user, action),
+        "can_encourage": permissions.can_encourage(request.user, action),
         "update_choices": _update_choices(),
     }
     return render(request, "meetings/action_detail.html", context)
@@ -626,3 +649,218 @@ def action_update(request, action_id):
     else:
         messages.success(request, _("Progress saved."))
     return redirect("meetings:action", action_id=action.pk)
+
+
+def home_actions(request):
+    """The home page's "my open actions" panel (loaded with htmx): overdue first, progress logged in place."""
+    return render(
+        request,
+        "meetings/home_actions.html",
+        {
+            "actions": list(queries.my_actions(request.user, status="open")[:HOME_ACTIONS]),
+            "update_choices": _update_choices(),
+            "today": timezone.localdate(),
+            "limit": HOME_ACTIONS,
+        },
+    )
+
+
+HOME_ACTIONS = 8
+
+
+def home_shared(request):
+    """The home page's "from my sets since the last meeting" panel (loaded with htmx)."""
+    return render(request, "meetings/home_shared.html", {"items": queries.shared_since_last_meeting(request.user)})
+
+
+def action_new(request):
+    """A member adds an action of their own between meetings, in one of their own sets."""
+    from meetings import actions as action_services
+    from meetings.forms import ActionForm
+
+    sets = list(permissions.my_sets(request.user).filter(status="active").order_by("name"))
+    issue_id = request.POST.get("issue") or request.GET.get("issue")
+    issue = None
+    if issue_id and issue_id.isdigit():  # an action on one of my issues (from the issue's page)
+        issue = permissions.issue_for_owner(request.user, Issue.objects.all(), int(issue_id))
+    initial = {"learning_set": issue.learning_set_id if issue else request.GET.get("set") or ""}
+    if not initial["learning_set"] and len(sets) == 1:
+        initial["learning_set"] = sets[0].pk
+    form = ActionForm(request.POST or None, sets=sets, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        learning_set = permissions.own_set_for_new_action(request.user, form.cleaned_data["learning_set"])
+        if learning_set is None:
+            form.add_error("learning_set", _("Choose one of your sets."))
+        else:
+            try:
+                action = action_services.add_own_action(
+                    owner=request.user,
+                    learning_set=learning_set,
+                    text=form.cleaned_data["text"],
+                    due_on=form.cleaned_data["due_on"],
+                    issue=issue,
+                )
+            except ServiceError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Action added. Log progress on it here or from your home page."))
+                return redirect("meetings:action", action_id=action.pk)
+    return render(request, "meetings/action_form.html", {"form": form, "has_sets": bool(sets), "issue": issue})
+
+
+def action_edit(request, action_id):
+    """The owner (or a facilitator of the set) rewords or re-dates an action."""
+    from meetings import actions as action_services
+    from meetings.forms import ActionForm
+    from meetings.models import Action
+
+    action = permissions.action_for_editor(request.user, Action.objects.select_related("owner"), action_id)
+    form = ActionForm(request.POST or None, initial={"text": action.text, "due_on": action.due_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            action_services.edit_action(
+                action=action, by=request.user, text=form.cleaned_data["text"], due_on=form.cleaned_data["due_on"]
+            )
+        except ServiceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Action saved."))
+            return redirect("meetings:action", action_id=action.pk)
+    return render(
+        request,
+        "meetings/action_form.html",
+        {"form": form, "action": action, "learning_set": action.learning_set, "has_sets": True},
+    )
+
+
+@require_POST
+def encourage(request, update_id):
+    """A set-mate leaves a word of support on a progress update; with htmx the update's support list is swapped."""
+    from meetings import actions as action_services
+    from meetings.models import ActionUpdate
+
+    update = permissions.update_for_encourager(
+        request.user, ActionUpdate.objects.select_related("action", "author"), update_id
+    )
+    error = ""
+    try:
+        action_services.encourage(update=update, by=request.user, text=request.POST.get("text", ""))
+    except ServiceError as problem:
+        error = str(problem)
+    if request.htmx:
+        context = {
+            "update": update,
+            "encouragements": update.encouragements.select_related("author"),
+            "can_encourage": True,
+            "error": error,
+            "saved": not error,
+            "typed": request.POST.get("text", "") if error else "",
+        }
+        return render(request, "meetings/encouragements.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Your word of support is there for them to see."))
+    return redirect("meetings:action", action_id=update.action_id)
+
+
+# Issues across meetings
+
+
+def my_issues(request):
+    from meetings.models import Issue
+
+    status = request.GET.get("status", "")
+    if status not in {"", *Issue.Status.values}:
+        status = ""
+    issues = list(queries.my_issues(request.user, status=status))
+    groups = [
+        (value, label, [issue for issue in issues if issue.status == value]) for value, label in Issue.Status.choices
+    ]
+    context = {"groups": [g for g in groups if g[2]], "status": status, "status_choices": Issue.Status.choices}
+    return render(request, "meetings/my_issues.html", context)
+
+
+def issue_detail(request, issue_id):
+    """An issue's whole story, for the set's own people (confidential: an admin outside the set gets 403)."""
+    from meetings.models import Issue
+
+    issue = permissions.object_in_own_set(request.user, Issue.objects.select_related("owner"), issue_id)
+    context = {
+        "issue": issue,
+        "learning_set": issue.learning_set,
+        "organisation": issue.learning_set.organisation,
+        "can_edit": permissions.can_edit_issue(request.user, issue),
+        "status_choices": issue.Status.choices,
+        # Journal entries linked to this issue (the learning app fills this in); a list of objects with
+        # `title`/`text`, `created_at` and `url`.
+        "linked_learning": [],
+        **queries.issue_story(issue),
+    }
+    return render(request, "meetings/issue_detail.html", context)
+
+
+def issue_edit(request, issue_id):
+    from meetings import issues as issue_services
+    from meetings.forms import IssueForm
+    from meetings.models import Issue
+
+    issue = permissions.issue_for_owner(request.user, Issue.objects.all(), issue_id)
+    form = IssueForm(request.POST or None, initial={"title": issue.title, "summary": issue.summary})
+    if request.method == "POST" and form.is_valid():
+        try:
+            issue_services.edit_issue(
+                issue=issue, by=request.user, title=form.cleaned_data["title"], summary=form.cleaned_data["summary"]
+            )
+        except ServiceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Issue saved."))
+            return redirect("meetings:issue", issue_id=issue.pk)
+    return render(
+        request,
+        "meetings/issue_form.html",
+        {
+            "form": form,
+            "issue": issue,
+            "learning_set": issue.learning_set,
+            "organisation": issue.learning_set.organisation,
+        },
+    )
+
+
+@require_POST
+def issue_status(request, issue_id):
+    from meetings import issues as issue_services
+    from meetings.models import Issue
+
+    issue = permissions.issue_for_owner(request.user, Issue.objects.all(), issue_id)
+    try:
+        issue_services.set_issue_status(issue=issue, by=request.user, status=request.POST.get("status", ""))
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The issue is now “%(status)s”.") % {"status": issue.get_status_display()})
+    return redirect("meetings:issue", issue_id=issue.pk)
+
+
+# The set board
+
+
+def board(request, set_id):
+    """Every person's actions since the last meeting with their latest update, and who has not updated yet:
+    what the facilitator prepares the next check-in from. The set's own people only."""
+    learning_set = permissions.set_for_member(request.user, set_id)
+    found = queries.board(learning_set)
+    for membership in found["people"]:
+        for action in membership.board_actions:
+            action.learning_set = learning_set  # carries the viewer's roles
+            action.can_encourage = permissions.can_encourage(request.user, action)
+    context = {
+        "learning_set": learning_set,
+        "organisation": learning_set.organisation,
+        "can_facilitate": permissions.can_facilitate(learning_set),
+        "today": timezone.localdate(),
+        **found,
+    }
+    return render(request, "meetings/board.html", context)

@@ -206,8 +206,10 @@ def meeting_for_runner(user, queryset: QuerySet, pk: int):
 
 
 def can_edit_action(user, action) -> bool:
-    """An action is written to by its owner, or by a facilitator of its set; set-mates only read it.
-    `action.learning_set` must carry the viewer's roles (object_in_visible_set does that)."""
+    """An action is written to by its owner, or by a facilitator of its set; set-mates only read it. A closed
+    set's record is read-only. `action.learning_set` must carry the viewer's roles (object_in_visible_set)."""
+    if action.learning_set.is_closed:
+        return False
     return action.owner_id == user.pk or can_facilitate(action.learning_set)
 
 
@@ -264,3 +266,43 @@ def library_item_for_author(user, queryset: QuerySet, pk: int):
     if item.author_id != user.pk:
         raise PermissionDenied
     return item
+
+
+def own_set_for_new_action(user, set_id) -> LearningSet | None:
+    """One of the user's own open sets (to add an action to), or None: an admin's other sets do not count."""
+    try:
+        set_id = int(set_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < set_id < 2**63:  # beyond what the database holds: not one of theirs
+        return None
+    return my_sets(user).filter(pk=set_id, status=LearningSet.Status.ACTIVE).first()
+
+
+def can_edit_issue(user, issue) -> bool:
+    """An issue is its owner's: they edit it and mark it resolved or set aside. The set reads it."""
+    return issue.owner_id == user.pk and not issue.learning_set.is_closed
+
+
+def issue_for_owner(user, queryset: QuerySet, pk: int):
+    issue = object_in_own_set(user, queryset, pk)
+    if not can_edit_issue(user, issue):
+        raise PermissionDenied
+    return issue
+
+
+def can_encourage(user, action) -> bool:
+    """Set-mates (members and facilitators in the set, not the action's owner) leave a word of support.
+    `action.learning_set` must carry the viewer's roles."""
+    learning_set = action.learning_set
+    return learning_set.viewer_role is not None and action.owner_id != user.pk and not learning_set.is_closed
+
+
+def update_for_encourager(user, queryset: QuerySet, pk: int):
+    """A progress update (`queryset` selects its `action`) a set-mate may encourage: 404 for strangers, 403 for
+    an admin outside the set and for the action's owner."""
+    update = get_object_or_404(queryset, pk=pk)
+    update.action.learning_set = set_for_viewer(user, update.action.learning_set_id)
+    if not can_encourage(user, update.action):
+        raise PermissionDenied
+    return update

@@ -36,7 +36,7 @@ def home(request):
         by_organisation.setdefault(learning_set.organisation_id, []).append(learning_set)
     for organisation in organisations:
         organisation.my_sets = by_organisation.get(organisation.pk, [])
-    return render(request, "sets/home.html", {"organisations": organisations})
+    return render(request, "sets/home.html", {"organisations": organisations, "in_a_set": bool(by_organisation)})
 
 
 def organisation_create(request):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from learning.models import JournalEntry, LibraryItem
 from meetings.emails import unsubscribe_token
-from meetings.models import Action, Meeting, Reflection
+from meetings.models import Action, ActionUpdate, Issue, Meeting, Reflection
 from sets.models import Invitation, OrganisationMembership, SetMembership, hash_token
 from tests.factories import InvitationFactory, UserFactory
 
@@ -192,6 +192,35 @@ MATRIX = {
     "learning:my-data": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
     "learning:export-json": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
     "learning:export-markdown": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    # between meetings
+    "meetings:home-actions": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "meetings:home-shared": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "meetings:action-new": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    # The owner (the member) or a facilitator of the set rewords or re-dates an action.
+    "meetings:action-edit": ("get", lambda w: {"action_id": w.action.pk}, None, SET_OWN_READ),
+    # Set-mates encourage an update on the member's action: not its owner, not an admin outside the set.
+    "meetings:encourage": (
+        "post",
+        lambda w: {"update_id": w.update.pk},
+        {"text": "Well done"},
+        statuses(LOGIN, 404, 404, 404, 403, 302, 403),
+    ),
+    "meetings:my-issues": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    # An issue is confidential to the set; only its owner (the member) edits it or changes its status.
+    "meetings:issue": ("get", lambda w: {"issue_id": w.issue.pk}, None, SET_OWN_READ),
+    "meetings:issue-edit": (
+        "get",
+        lambda w: {"issue_id": w.issue.pk},
+        None,
+        statuses(LOGIN, 404, 404, 404, 200, 403, 403),
+    ),
+    "meetings:issue-status": (
+        "post",
+        lambda w: {"issue_id": w.issue.pk},
+        {"status": "resolved"},
+        statuses(LOGIN, 404, 404, 404, 302, 403, 403),
+    ),
+    "meetings:board": ("get", lambda w: {"set_id": w.set.pk}, None, SET_OWN_READ),
 }
 
 THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
@@ -235,6 +264,8 @@ class World:
         Invitation.objects.filter(pk=self.invitation.pk).update(token_hash=hash_token(TOKEN))
         self.meeting = Meeting.objects.create(learning_set=learning_set, starts_at=timezone.now() + timedelta(days=7))
         self.action = Action.objects.create(owner=member, learning_set=learning_set, text="MATRIX-ACTION")
+        self.update = ActionUpdate.objects.create(action=self.action, author=member, note="MATRIX-UPDATE")
+        self.issue = Issue.objects.create(owner=member, learning_set=learning_set, title="MATRIX-ISSUE")
         Meeting.objects.create(learning_set=other_set, starts_at=timezone.now() + timedelta(days=7))
         member.calendar_token = "matrix-feed-token"
         member.save(update_fields=["calendar_token"])

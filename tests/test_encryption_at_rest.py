@@ -14,7 +14,7 @@ from django.utils import timezone
 from actionlearning.encryption import encrypted_fields
 from learning.models import JournalEntry
 from meetings import live
-from meetings.models import Action, ActionUpdate, Attendance, ProcessRating, Question, Reflection
+from meetings.models import Action, ActionUpdate, Attendance, Encouragement, ProcessRating, Question, Reflection
 from tests.factories import MeetingFactory
 
 # Every field that holds what members bring. Each must be encrypted, and the seeding below writes a marker in each.
@@ -30,6 +30,7 @@ CONFIDENTIAL = {
     ("meetings.ActionUpdate", "note"),
     ("meetings.Attendance", "checkin_note"),
     ("meetings.Meeting", "process_notes"),
+    ("meetings.Encouragement", "text"),
     ("learning.JournalEntry", "title"),
     ("learning.JournalEntry", "body"),
     ("learning.JournalEntry", "about_situation"),
@@ -59,8 +60,11 @@ def seed(member, facilitator, learning_set) -> dict:
         "meetings.Meeting": meeting,
         "meetings.Issue": issue,
         "meetings.Action": action,
-        "meetings.ActionUpdate": ActionUpdate.objects.create(
-            action=action, author=member, note=m("meetings.ActionUpdate", "note")
+        "meetings.ActionUpdate": (
+            update := ActionUpdate.objects.create(action=action, author=member, note=m("meetings.ActionUpdate", "note"))
+        ),
+        "meetings.Encouragement": Encouragement.objects.create(
+            update=update, author=facilitator, text=m("meetings.Encouragement", "text")
         ),
         "meetings.Question": Question.objects.create(
             slot=slot, author=facilitator, text=m("meetings.Question", "text")

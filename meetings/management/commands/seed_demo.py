@@ -13,7 +13,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from meetings import recurrence
-from meetings.models import Action, ActionUpdate, Attendance, Meeting
+from meetings.models import (
+    Action,
+    ActionUpdate,
+    AirtimeSlot,
+    Attendance,
+    Encouragement,
+    Issue,
+    Meeting,
+    Question,
+    Reflection,
+)
 from sets import services
 from sets.models import Invitation, Organisation, OrganisationMembership, SetMembership, hash_token, new_token
 
@@ -64,6 +74,17 @@ ACTIONS = [
     "Ask my manager what she needs from me in the restructure",
     "Try delegating the weekly report and notice how I feel about it",
     "Map who is affected by the new rota before the next meeting",
+]
+ISSUES = [
+    "Handovers between shifts keep dropping things",
+    "My team does not tell me about problems early",
+    "Leading a restructure I did not choose",
+    "A new rota nobody likes",
+]
+QUESTIONS = [
+    "What have you already tried, and what happened?",
+    "Who else sees this problem, and how would they describe it?",
+    "What would be different if this were solved?",
 ]
 
 
@@ -155,21 +176,46 @@ class Command(BaseCommand):
                         responded_at=start - timedelta(days=2),
                     )
                 for position, person in enumerate(members[:3]):
+                    # The same issue comes back at each meeting: it has a story (slots, questions, actions).
+                    issue, _ = Issue.objects.get_or_create(
+                        owner=person,
+                        learning_set=learning_set,
+                        title=ISSUES[(position + index) % len(ISSUES)],
+                        defaults={"created_at": start},
+                    )
+                    slot = AirtimeSlot.objects.create(meeting=meeting, presenter=person, issue=issue, order=position)
+                    Question.objects.create(
+                        slot=slot, author=facilitator, text=QUESTIONS[position % len(QUESTIONS)], created_at=start
+                    )
                     action = Action.objects.create(
                         owner=person,
                         learning_set=learning_set,
                         meeting=meeting,
+                        issue=issue,
                         text=ACTIONS[(position + index) % len(ACTIONS)],
                         due_on=(start + timedelta(days=28)).date(),
                         created_at=start + timedelta(hours=2),
                     )
                     if position != 2:
-                        ActionUpdate.objects.create(
+                        update = ActionUpdate.objects.create(
                             action=action,
                             author=person,
                             note="Made a start; more to say at the check-in.",
                             created_at=start + timedelta(days=10),
                         )
+                        Encouragement.objects.create(
+                            update=update,
+                            author=facilitator,
+                            text="Good to see you start on this.",
+                            created_at=start + timedelta(days=11),
+                        )
+                Reflection.objects.create(
+                    meeting=meeting,
+                    author=members[1],
+                    about_self="I jump to solutions before I understand the problem. The questions slowed me down.",
+                    shared=True,
+                    created_at=start + timedelta(hours=2),
+                )
 
     def _print_logins(self):
         self.stdout.write(

@@ -9,7 +9,7 @@ from actionlearning.encryption import encrypt_existing
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0006_closing_reflections'),
+        ('meetings', '0007_between_meetings'),
     ]
 
     operations = [
