@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = "Learning journal and library"
+
+    def ready(self) -> None:
+        from learning.queries import entries_linked_to_issue, shared_entries_since_last_meeting
+        from meetings import queries
+
+        # What the meetings app's pages show of the journal, without meetings importing this app.
+        if shared_entries_since_last_meeting not in queries.SHARED_SOURCES:
+            queries.SHARED_SOURCES.append(shared_entries_since_last_meeting)
+        if entries_linked_to_issue not in queries.ISSUE_LEARNING_SOURCES:
+            queries.ISSUE_LEARNING_SOURCES.append(entries_linked_to_issue)

@@ -102,3 +102,55 @@ def library(organisation, *, search: str = "", page_number=1, per_page: int = PA
     for word in search.split()[:8]:
         items = items.filter(Q(title__icontains=word) | Q(text__icontains=word))
     return BoundedPaginator(items, per_page).get_page(page_number)
+
+
+def shared_entries_since_last_meeting(user, *, sets, fallback, limit: int) -> list[dict]:
+    """Journal entries set-mates shared with the user's sets since each set's last meeting, for the member home's
+    "shared since the last meeting" panel (meetings.queries.SHARED_SOURCES). One query."""
+    from django.db.models import F, OuterRef
+    from django.db.models.functions import Coalesce
+    from django.urls import reverse
+
+    from meetings.queries import last_meeting_start
+
+    entries = (
+        JournalEntry.objects.filter(shared=True, learning_set__in=sets)
+        .exclude(author=user)
+        .annotate(since=Coalesce(last_meeting_start(OuterRef("learning_set")), fallback))
+        .filter(shared_at__gte=F("since"))
+        .select_related("author", "learning_set")
+        .order_by("-shared_at")[:limit]
+    )
+    return [
+        {
+            "kind": "entry",
+            "at": entry.shared_at,
+            "author": entry.author,
+            "learning_set": entry.learning_set,
+            "text": entry.heading,
+            "url": reverse("learning:entry", args=[entry.pk]),
+            "object": entry,
+        }
+        for entry in entries
+    ]
+
+
+def entries_linked_to_issue(issue, viewer, *, limit: int = 20) -> list[dict]:
+    """Journal entries linked to an issue, for its page: the viewer's own, and those shared with the issue's set.
+    A private entry of someone else is never among them. One query."""
+    from django.urls import reverse
+
+    entries = (
+        JournalEntry.objects.filter(issue=issue)
+        .filter(Q(author=viewer) | Q(shared=True, learning_set_id=issue.learning_set_id))
+        .order_by("-created_at")[:limit]
+    )
+    return [
+        {
+            "title": entry.title,
+            "text": entry.heading,
+            "created_at": entry.created_at,
+            "url": reverse("learning:entry", args=[entry.pk]),
+        }
+        for entry in entries
+    ]

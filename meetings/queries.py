@@ -122,6 +122,20 @@ def last_meeting_of(learning_set) -> Meeting | None:
 # When a set has not met yet, "since the last meeting" means the last few weeks.
 SHARED_WINDOW_WITHOUT_MEETING = timezone.timedelta(days=28)
 
+# Apps above this one add kinds of shared things to the home's panel without `meetings` importing them: each is
+# called as source(user, sets=<queryset of set ids>, fallback=<datetime>, limit=<int>) and returns items shaped
+# like the ones below (one query each). The learning app adds shared journal entries (learning/apps.py).
+SHARED_SOURCES: list = []
+
+
+# Likewise for the learning linked to an issue (the learning app: journal entries linked to it that the viewer
+# may read). Each is called as source(issue, viewer) and returns dicts: title, text, created_at, url.
+ISSUE_LEARNING_SOURCES: list = []
+
+
+def linked_learning(issue, viewer) -> list[dict]:
+    return [item for source in ISSUE_LEARNING_SOURCES for item in source(issue, viewer)]
+
 
 def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
     """What the user's set-mates shared since their set's last meeting, newest first: shared meeting reflections,
@@ -130,7 +144,7 @@ def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
 
     Each item is a dict: kind ("reflection" | "update" | "support"), at, author, learning_set, text, url, and the
     object.
-    To show another kind of shared thing (journal entries), add a query here and merge it in by `at`.
+    Other apps add kinds through SHARED_SOURCES (the learning app: shared journal entries, kind "entry").
     """
     from django.db.models import F, OuterRef
     from django.db.models.functions import Coalesce
@@ -202,6 +216,8 @@ def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
             for e in support
         ]
     )
+    for source in SHARED_SOURCES:
+        items += source(user, sets=sets, fallback=fallback, limit=limit)
     items.sort(key=lambda item: item["at"], reverse=True)
     return items[:limit]
 

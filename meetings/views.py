@@ -792,9 +792,8 @@ def issue_detail(request, issue_id):
         "organisation": issue.learning_set.organisation,
         "can_edit": permissions.can_edit_issue(request.user, issue),
         "status_choices": issue.Status.choices,
-        # Journal entries linked to this issue (the learning app fills this in); a list of objects with
-        # `title`/`text`, `created_at` and `url`.
-        "linked_learning": [],
+        # Journal entries linked to this issue that the viewer may read (the learning app provides them).
+        "linked_learning": queries.linked_learning(issue, request.user),
         **queries.issue_story(issue),
     }
     return render(request, "meetings/issue_detail.html", context)

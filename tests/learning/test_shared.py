@@ -96,3 +96,46 @@ def test_shared_page_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(7):
         response = client.get(reverse("learning:set-shared", args=[learning_set.pk]))
     assert len(response.context["items"]) == min(2 * size, 20)
+
+
+def test_the_member_home_shows_journal_entries_set_mates_shared_since_the_last_meeting(
+    client, member, mate, learning_set, past_meeting, outsider, other_set
+):
+    shared_entry(mate, learning_set, "HOME-NEW-ENTRY")
+    shared_entry(mate, learning_set, "HOME-OLD-ENTRY", days_ago=10)  # before the set last met (3 days ago)
+    services.write_entry(author=mate, content=EntryContent(body="HOME-PRIVATE-ENTRY", learning_set=learning_set))
+    shared_entry(member, learning_set, "HOME-MY-OWN-ENTRY")
+    shared_entry(outsider, other_set, "HOME-OTHER-SET-ENTRY")
+    client.force_login(member)
+    panel = client.get(reverse("meetings:home-shared")).content.decode()
+    assert "HOME-NEW-ENTRY" in panel and "shared a journal entry" in panel
+    for absent in ("HOME-OLD-ENTRY", "HOME-PRIVATE-ENTRY", "HOME-MY-OWN-ENTRY", "HOME-OTHER-SET-ENTRY"):
+        assert absent not in panel
+    entry = JournalEntry.objects.filter(author=mate, shared=True).order_by("-shared_at").first()
+    assert reverse("learning:entry", args=[entry.pk]) in panel
+    assert client.get(reverse("learning:entry", args=[entry.pk])).status_code == 200
+
+
+def test_an_issues_page_shows_the_learning_linked_to_it_that_the_viewer_may_read(
+    client, member, mate, facilitator, learning_set
+):
+    from meetings.models import Issue
+
+    issue = Issue.objects.create(owner=member, learning_set=learning_set, title="Rotas")
+    mine = services.write_entry(
+        author=member,
+        content=EntryContent(title="ISSUE-PRIVATE-NOTE", body="x", issue=issue, learning_set=learning_set),
+    )
+    shared = services.write_entry(
+        author=member, content=EntryContent(title="ISSUE-SHARED-NOTE", body="x", issue=issue, learning_set=learning_set)
+    )
+    services.share_entry(entry=shared, by=member)
+    url = reverse("meetings:issue", args=[issue.pk])
+    client.force_login(member)
+    own_view = client.get(url).content.decode()
+    assert "ISSUE-PRIVATE-NOTE" in own_view and "ISSUE-SHARED-NOTE" in own_view
+    assert reverse("learning:entry", args=[mine.pk]) in own_view
+    for other in (mate, facilitator):  # the set reads the shared one only
+        client.force_login(other)
+        page = client.get(url).content.decode()
+        assert "ISSUE-SHARED-NOTE" in page and "ISSUE-PRIVATE-NOTE" not in page
