@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings.models import Action, ActionUpdate
+from sets.form_tokens import once_per_form_token
 from sets.services import ServiceError
 
 # What an update's status makes of the action.
@@ -16,10 +17,11 @@ ACTION_STATUS = {
 }
 
 
+@once_per_form_token
 @transaction.atomic
 def log_progress(*, action: Action, by, status: str, note: str = "") -> ActionUpdate:
     """Record progress on an action. Side effects: the action becomes done or dropped when the update says so
-    (and open again if a later update says it is in progress)."""
+    (and open again if a later update says it is in progress). Once per `form_token` (sets/form_tokens.py)."""
     if status not in ACTION_STATUS:
         raise ServiceError(_("Choose a status."))
     note = note.strip()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from actionlearning.emails import send_templated
 from actionlearning.queueing import queue_after_commit
 from sets.contract import CONTRACT_FIELDS
+from sets.form_tokens import once_per_form_token
 from sets.models import (
     Invitation,
     LearningSet,
@@ -38,9 +39,10 @@ class ServiceError(Exception):
 # Organisations
 
 
+@once_per_form_token
 @transaction.atomic
 def create_organisation(*, name: str, by, timezone_name: str = "UTC") -> Organisation:
-    """Create an organisation with `by` as its first admin."""
+    """Create an organisation with `by` as its first admin. Once per `form_token` (sets/form_tokens.py)."""
     base = slugify(name)[:50] or "organisation"
     slug, n = base, 1
     while Organisation.objects.filter(slug=slug).exists():
@@ -72,9 +74,11 @@ def change_organisation_role(*, membership: OrganisationMembership, role: str, b
 # Sets
 
 
+@once_per_form_token
 @transaction.atomic
 def create_learning_set(*, organisation: Organisation, by, **fields) -> LearningSet:
-    """Create a set. Its contract starts from the template in sets/contract.py unless `fields` say otherwise."""
+    """Create a set. Its contract starts from the template in sets/contract.py unless `fields` say otherwise.
+    Once per `form_token` (sets/form_tokens.py)."""
     return LearningSet.objects.create(organisation=organisation, **fields)
 
 
