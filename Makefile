@@ -4,7 +4,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV = $(if $(shell command -v uv 2>/dev/null),uv,python3 -m uv)
 PORT ?= 8000
 
-.PHONY: ensure-uv install run test lint browser bench load
+.PHONY: ensure-uv install run test lint browser fault-tools bench load
 
 ensure-uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -24,8 +24,12 @@ run: install
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# The fault tests (tests/reliability) start and stop a redis-server of their own, never the shared one.
+fault-tools:
+	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server)
+
 # The whole suite. PostgreSQL when DATABASE_URL is set, SQLite otherwise.
-test: install browser
+test: install browser fault-tools
 	$(UV) run pytest
 
 # The performance harness on the local PostgreSQL and Redis (see README, "Performance"). SCALE=1000 is the top.
