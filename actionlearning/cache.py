@@ -14,7 +14,8 @@ subclass turns those errors into what the callers already handle:
   failure the cache does not ask Redis at all, so a hanging Redis costs a request one socket timeout at most,
   not one per cache call; the first call that reaches Redis again logs that it is back;
 - a key whose write failed may still hold an older value in Redis (a network split rather than a restart), so
-  before anything else a process deletes the keys it failed to write, once Redis answers again.
+  before anything else a process deletes the keys it failed to write, once Redis answers again (or empties the
+  cache, if it failed to write more than MAX_UNSYNCED_KEYS keys).
 
 allauth's rate-limit counters live in this cache: while Redis is down they read as empty and their lock is
 granted, so rate limits fail open (nobody is locked out; limits apply again once Redis is back). See README,
@@ -48,6 +49,7 @@ class _Health:
         self.down_until = 0.0  # monotonic time before which Redis is not asked
         self.down_since = None  # monotonic time of the first failure of this outage, None while up
         self.unsynced: set[str] = set()  # keys (already made) whose write failed during this outage
+        self.overflowed = False  # more of them than MAX_UNSYNCED_KEYS: the cache is emptied on return
 
 
 _health: dict[str, _Health] = {}
@@ -77,9 +79,13 @@ class FailSoftRedisCache(RedisCache):
             self._remember(written_keys)
             return fallback
         try:
-            if health.down_since is not None:
-                self._back()
-            return operation()
+            if health.down_since is None:
+                return operation()
+            # The first call after the back-off: Redis is back only if both of these work.
+            self._forget_stale()
+            result = operation()
+            self._back()
+            return result
         except FAILURES as error:
             self._failed(error, now)
             self._remember(written_keys)
@@ -99,27 +105,37 @@ class FailSoftRedisCache(RedisCache):
                 error,
             )
 
-    def _back(self) -> None:
-        """The first call after an outage: forget what may be stale, then say that Redis is back."""
+    def _forget_stale(self) -> None:
+        """Delete the keys whose write failed during the outage (they may hold older values); if there were too
+        many to remember, empty the cache: everything in it is rebuilt from the database on demand."""
         health = self._health
         with health.lock:
-            stale = list(health.unsynced)
-        if stale:
-            self._cache.delete_many(stale)  # raises if Redis is still down: the outage goes on
+            stale, overflowed = list(health.unsynced), health.overflowed
+        if overflowed:
+            self._cache.clear()
+        elif stale:
+            self._cache.delete_many(stale)
         with health.lock:
             health.unsynced.difference_update(stale)
-            seconds = time.monotonic() - (health.down_since or time.monotonic())
-            was_down = health.down_since is not None
+            health.overflowed = health.overflowed and not overflowed
+
+    def _back(self) -> None:
+        health = self._health
+        with health.lock:
+            if health.down_since is None:  # another thread said so already
+                return
+            seconds = time.monotonic() - health.down_since
             health.down_since = None
             health.down_until = 0.0
-        if was_down:
-            logger.warning("The Redis cache is back after %.1f s", seconds)
+        logger.warning("The Redis cache is back after %.1f s", seconds)
 
     def _remember(self, keys) -> None:
         health = self._health
         with health.lock:
-            if len(health.unsynced) < MAX_UNSYNCED_KEYS:
+            if len(health.unsynced) + len(keys) <= MAX_UNSYNCED_KEYS:
                 health.unsynced.update(keys)
+            elif keys:
+                health.overflowed = True
 
     def _key(self, key, version):
         return self.make_and_validate_key(key, version=version)

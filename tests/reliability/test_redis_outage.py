@@ -124,8 +124,9 @@ def test_a_hanging_redis_costs_a_page_a_timeout_at_most(client, redis_server, ru
             total = time.monotonic() - started
         finally:
             redis_server.thaw()
-    assert max(timings.values()) < 1.5, timings
-    assert total < 3.0, timings
+    # Several cache calls a page: one timeout per call would take 1.5 s a page and 12 s in all.
+    assert max(timings.values()) < 2.5, timings
+    assert total < 5.0, timings
 
 
 def test_logging_in_works_while_redis_is_gone_and_rate_limits_fail_open(client, redis_server, member):
@@ -188,3 +189,44 @@ def test_the_fail_soft_cache_answers_every_call_like_a_miss_when_redis_is_gone(r
     with pytest.raises(ValueError):
         backend.incr("k")
     assert backend.clear() is False
+
+
+def test_an_outage_with_reads_only_is_logged_once_and_back_only_when_it_is(redis_server, caplog):
+    """Trying Redis again after the back-off and finding it still down is the same outage: no second "unreachable"
+    and no "back" until a call really reaches Redis."""
+    backend = FailSoftRedisCache(redis_server.url(1), {"OPTIONS": {**TIMEOUTS, "RETRY_AFTER": 0.05}})
+    assert backend.get("k") is None
+    redis_server.stop()
+    with caplog.at_level(logging.WARNING, "actionlearning.cache"):
+        for _ in range(5):
+            assert backend.get("k", "miss") == "miss"
+            time.sleep(0.06)
+        assert [r.getMessage().split(" (")[0] for r in caplog.records] == ["The Redis cache is unreachable"]
+        redis_server.start()
+        time.sleep(0.06)
+        assert backend.get("k", "miss") == "miss"
+        assert backend.add("k", 1) is True and backend.get("k") == 1  # really in Redis again
+    messages = [r.getMessage().split(" (")[0].split(" after")[0] for r in caplog.records]
+    assert messages == ["The Redis cache is unreachable", "The Redis cache is back"]
+
+
+def test_too_many_failed_writes_empty_the_cache_when_redis_is_back(redis_server, monkeypatch, db):
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    import actionlearning.cache
+
+    monkeypatch.setattr(actionlearning.cache, "MAX_UNSYNCED_KEYS", 3)
+    backend = FailSoftRedisCache(redis_server.url(1), {"OPTIONS": {**TIMEOUTS, "RETRY_AFTER": 0.05}})
+    backend.set("old", "stale value")
+
+    def split(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("network split")
+
+    original = RedisCacheClient.set
+    monkeypatch.setattr(RedisCacheClient, "set", split)
+    for n in range(5):
+        backend.set(f"key-{n}", n)  # more failed writes than can be remembered
+    backend.set("old", "new value")
+    monkeypatch.setattr(RedisCacheClient, "set", original)
+    time.sleep(0.06)
+    assert backend.get("old") is None  # emptied, not the stale value
