@@ -5,12 +5,15 @@ test database, `createdb`, `pg_restore --no-owner --exit-on-error`, then the che
 the applied migrations, and rows a person would look for). On SQLite, the same with sqlite3's online backup API.
 Never skipped: one of the two always runs. The restored database is dropped at the end, whatever happens."""
 
+import os
 import sqlite3
 import subprocess
+import sys
 import uuid
 
 import psycopg
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
@@ -52,6 +55,13 @@ def checks(cursor, tables) -> dict:
     return {"rows": row_counts(cursor, tables), "migrations": migrations, "found": found}
 
 
+def migrations_are_current(database_url: str) -> bool:
+    """README's check of a restored database: `manage.py migrate --check` exits 0 when nothing is left to apply."""
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "actionlearning.settings_test"}
+    command = [sys.executable, "manage.py", "migrate", "--check"]
+    return subprocess.run(command, env=env, cwd=django_settings.BASE_DIR, capture_output=True).returncode == 0
+
+
 def pg_args() -> list[str]:
     settings = connection.settings_dict
     args = ["--host", settings["HOST"] or "127.0.0.1", "--port", str(settings["PORT"] or 5432)]
@@ -76,7 +86,10 @@ def restore_postgresql(tmp_path, tables) -> dict:
             host=settings["HOST"] or None,
             port=settings["PORT"] or None,
         ) as restored:
-            return checks(restored.cursor(), tables)
+            found = checks(restored.cursor(), tables)
+        auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
+        url = f"postgres://{auth}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{fresh}"
+        return found | {"migrations_current": migrations_are_current(url)}
     finally:
         subprocess.run(["dropdb", *pg_args(), "--if-exists", "--force", fresh], check=True)
 
@@ -92,9 +105,10 @@ def restore_sqlite(tmp_path, tables) -> dict:
         target.close()
     restored = sqlite3.connect(copy)
     try:
-        return checks(restored.cursor(), tables)
+        found = checks(restored.cursor(), tables)
     finally:
         restored.close()
+    return found | {"migrations_current": migrations_are_current(f"sqlite:///{copy}")}
 
 
 def test_a_dump_restores_into_a_fresh_database_with_all_the_data(tmp_path, seeded, member):
@@ -109,4 +123,4 @@ def test_a_dump_restores_into_a_fresh_database_with_all_the_data(tmp_path, seede
     else:
         after = restore_sqlite(tmp_path, tables)
 
-    assert after == before
+    assert after == before | {"migrations_current": True}
