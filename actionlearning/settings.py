@@ -100,11 +100,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "actionlearning.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
-                "socket_timeout": env.float("REDIS_TIMEOUT", default=0.5),
-                "RETRY_AFTER": env.float("REDIS_RETRY_AFTER", default=2.0),
-            },
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "RETRY_AFTER": 2.0},
         }
     }
 else:
