@@ -4,7 +4,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV = $(if $(shell command -v uv 2>/dev/null),uv,python3 -m uv)
 PORT ?= 8000
 
-.PHONY: ensure-uv install run test lint browser bench
+.PHONY: ensure-uv install run test lint browser fault-tools bench load
 
 ensure-uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -24,8 +24,12 @@ run: install
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# The fault tests (tests/reliability) start and stop a redis-server of their own, never the shared one.
+fault-tools:
+	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server)
+
 # The whole suite. PostgreSQL when DATABASE_URL is set, SQLite otherwise.
-test: install browser
+test: install browser fault-tools
 	$(UV) run pytest
 
 # The performance harness on the local PostgreSQL and Redis (see README, "Performance"). SCALE=1000 is the top.
@@ -34,6 +38,15 @@ DURATION ?= 10
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(UV) run python bench/run.py --scale $(SCALE) --duration $(DURATION)
+
+# The load run (README, "Reliability"): LOAD_USERS people, each with a session of their own, on member pages and
+# live meetings for LOAD_DURATION seconds; fails unless every request is answered as expected. Its own database:
+# BENCH_DATABASE_URL (default actionlearning_bench_load); REDIS_URL and CELERY_BROKER_URL as for `make bench`.
+LOAD_SCALE ?= 100
+LOAD_USERS ?= 50
+LOAD_DURATION ?= 120
+load: install
+	$(UV) run python bench/load.py --scale $(LOAD_SCALE) --users $(LOAD_USERS) --duration $(LOAD_DURATION)
 
 lint: install
 	$(UV) run ruff check .

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from learning.models import PROMPTS, JournalEntry, LibraryItem
 from meetings.models import Action, Issue, Meeting, Reflection
 from sets import audit, permissions
+from sets.form_tokens import once_per_form_token
 from sets.models import AuditEvent, LearningSet, Organisation
 from sets.services import ServiceError
 
@@ -57,6 +58,7 @@ def _checked(author, content: EntryContent) -> dict:
     return {**texts, **links, "learning_set": learning_set}
 
 
+@once_per_form_token
 @transaction.atomic
 def write_entry(*, author, content: EntryContent) -> JournalEntry:
     """Write a private journal entry. Side effects: none (it stays private until shared)."""

@@ -13,6 +13,7 @@ from learning.forms import JournalEntryForm, PublishForm, ShareForm
 from learning.models import JournalEntry, LibraryItem
 from meetings.models import Reflection
 from sets import permissions
+from sets.form_tokens import DuplicateSubmission
 from sets.services import ServiceError
 
 
@@ -32,7 +33,12 @@ def entry_new(request):
     form = JournalEntryForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = services.write_entry(author=request.user, content=form.content())
+            entry = services.write_entry(
+                author=request.user, content=form.content(), form_token=request.POST.get("form_token", "")
+            )
+        except DuplicateSubmission as duplicate:
+            messages.info(request, str(duplicate))
+            return redirect("learning:journal")
         except ServiceError as error:
             form.add_error(None, str(error))
         else:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings.models import Action, ActionUpdate, Encouragement, Meeting
+from sets.form_tokens import once_per_form_token
 from sets.services import ServiceError
 
 # What an update's status makes of the action.
@@ -23,10 +24,11 @@ ACTION_STATUS = {
 MAX_ACTION_LENGTH = 2000
 
 
+@once_per_form_token
 @transaction.atomic
 def log_progress(*, action: Action, by, status: str, note: str = "") -> ActionUpdate:
     """Record progress on an action. Side effects: the action becomes done or dropped when the update says so
-    (and open again if a later update says it is in progress)."""
+    (and open again if a later update says it is in progress). Once per `form_token` (sets/form_tokens.py)."""
     if status not in ACTION_STATUS:
         raise ServiceError(_("Choose a status."))
     note = note.strip()
@@ -66,6 +68,7 @@ def next_meeting_date(learning_set) -> date | None:
     return timezone.localdate(starts_at) if starts_at else None
 
 
+@once_per_form_token
 @transaction.atomic
 def add_own_action(*, owner, learning_set, text: str, due_on: date | None = None, issue=None) -> Action:
     """A member commits to an action between meetings, optionally on one of their issues in that set. Due by the
@@ -98,6 +101,7 @@ def edit_action(*, action: Action, by, text: str, due_on: date | None) -> Action
     return action
 
 
+@once_per_form_token
 @transaction.atomic
 def encourage(*, update: ActionUpdate, by, text: str) -> Encouragement:
     """A set-mate leaves a short word of support on a progress update (who may: sets/permissions.py)."""

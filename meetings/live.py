@@ -29,6 +29,7 @@ from meetings.models import (
     Question,
     Reflection,
 )
+from sets.form_tokens import once_per_form_token
 from sets.models import SetMembership
 from sets.services import ServiceError
 
@@ -139,6 +140,7 @@ def available_minutes(meeting: Meeting) -> int:
     return max(0, meeting.duration_minutes - learning_set.checkin_minutes - learning_set.reflection_minutes)
 
 
+@once_per_form_token
 @transaction.atomic
 def bid_for_time(*, meeting: Meeting, by, minutes: int, urgent: bool, issue_title: str = "") -> AirtimeSlot:
     """In a bidding set, a member asks for airtime ("40 minutes on X, urgent") before the meeting starts. The
@@ -334,6 +336,7 @@ def update_issue(*, slot: AirtimeSlot, by, facilitating: bool, title: str, summa
     return issue
 
 
+@once_per_form_token
 @transaction.atomic
 def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_on=None) -> Action:
     """An action the presenter commits to; due by the set's next meeting unless another date is given.
@@ -363,6 +366,7 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
     )
 
 
+@once_per_form_token
 @transaction.atomic
 def capture_question(*, slot: AirtimeSlot, by, text: str) -> Question:
     """Anyone in the set notes a question asked of the presenter, during their questioning step."""
@@ -378,6 +382,7 @@ def capture_question(*, slot: AirtimeSlot, by, text: str) -> Question:
     return Question.objects.create(slot=slot, author=by, text=text[:2000])
 
 
+@once_per_form_token
 @transaction.atomic
 def write_reflection(
     *, meeting: Meeting, by, situation: str, myself: str, relating: str, shared: bool, closing: bool = False

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from actionlearning.queueing import queue_after_commit
 from meetings import ics, recurrence
 from meetings.models import Action, ActionUpdate, Attendance, Heartbeat, Meeting, MeetingSeries, Reminder
+from sets.form_tokens import once_per_form_token
 from sets.models import LearningSet, SetMembership
 from sets.services import ServiceError
 
@@ -39,12 +40,13 @@ def _local(meeting: Meeting, tz_name: str) -> datetime:
     return timezone.localtime(meeting.starts_at, recurrence.zoneinfo.ZoneInfo(tz_name)).replace(tzinfo=None)
 
 
+@once_per_form_token
 @transaction.atomic
 def schedule_meetings(
     *, learning_set: LearningSet, by, details: MeetingDetails, repeat: recurrence.Rule | None = None
 ) -> list[Meeting]:
     """Schedule one meeting, or a series. Side effects: a calendar invitation (.ics) to everyone in the set,
-    queued after commit."""
+    queued after commit. Once per `form_token` (sets/form_tokens.py)."""
     if learning_set.is_closed:
         raise ServiceError(_("This set is closed; it has no more meetings."))
     tz_name = learning_set.timezone

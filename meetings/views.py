@@ -18,6 +18,7 @@ from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, Sc
 from meetings.middleware import remember_room, version_cache_key
 from meetings.models import Attendance, Issue, Meeting, Reminder
 from sets import permissions
+from sets.form_tokens import DuplicateSubmission
 from sets.models import SetMembership
 from sets.services import ServiceError
 
@@ -34,8 +35,15 @@ def schedule(request, set_id):
     if request.method == "POST" and form.is_valid():
         try:
             meetings = services.schedule_meetings(
-                learning_set=learning_set, by=request.user, details=form.details(), repeat=form.rule()
+                learning_set=learning_set,
+                by=request.user,
+                details=form.details(),
+                repeat=form.rule(),
+                form_token=request.POST.get("form_token", ""),
             )
+        except DuplicateSubmission as duplicate:
+            messages.info(request, str(duplicate))
+            return redirect("meetings:set-meetings", set_id=learning_set.pk)
         except ServiceError as error:
             form.add_error(None, str(error))
         else:
@@ -474,6 +482,7 @@ def live_record(request, meeting_id):
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     facilitating = permissions.can_run_meeting(request.user, meeting)
     data, kind = request.POST, request.POST.get("kind")
+    once = {"form_token": data.get("form_token", "")}  # for the services that create a record
     try:
         if kind == "bid":
             live_services.bid_for_time(
@@ -482,6 +491,7 @@ def live_record(request, meeting_id):
                 minutes=_number(data, "minutes"),
                 urgent=data.get("urgent") == "on",
                 issue_title=data.get("issue_title", ""),
+                **once,
             )
         elif kind == "term":
             if not permissions.can_facilitate(meeting.learning_set) or not live_services.is_last_of_term(meeting):
@@ -506,7 +516,7 @@ def live_record(request, meeting_id):
             slot = get_object_or_404(AirtimeSlot, meeting=meeting, pk=_number(data, "slot"))
             slot.meeting = meeting
             if kind == "question":
-                live_services.capture_question(slot=slot, by=request.user, text=data.get("text", ""))
+                live_services.capture_question(slot=slot, by=request.user, text=data.get("text", ""), **once)
             elif kind == "issue":
                 live_services.update_issue(
                     slot=slot,
@@ -521,7 +531,12 @@ def live_record(request, meeting_id):
                 except ValueError:
                     raise ServiceError(_("Enter the due date as a date.")) from None
                 live_services.commit_action(
-                    slot=slot, by=request.user, facilitating=facilitating, text=data.get("text", ""), due_on=due
+                    slot=slot,
+                    by=request.user,
+                    facilitating=facilitating,
+                    text=data.get("text", ""),
+                    due_on=due,
+                    **once,
                 )
         elif kind == "reflection":
             live_services.write_reflection(
@@ -532,6 +547,7 @@ def live_record(request, meeting_id):
                 relating=data.get("about_relating", ""),
                 shared=data.get("shared") == "on",
                 closing=data.get("closing") == "1",
+                **once,
             )
         elif kind == "rating":
             live_services.rate_process(
@@ -544,6 +560,8 @@ def live_record(request, meeting_id):
         else:
             raise ServiceError(_("Nothing to record."))
         messages.success(request, _("Saved."))
+    except DuplicateSubmission as duplicate:
+        messages.info(request, str(duplicate))
     except ServiceError as error:
         messages.error(request, str(error))
     return redirect("meetings:live", meeting_id=meeting.pk)
@@ -633,11 +651,17 @@ def action_update(request, action_id):
     from meetings.models import Action
 
     action = permissions.action_for_editor(request.user, Action.objects.select_related("meeting"), action_id)
-    error = ""
+    error, duplicate = "", False
     try:
         action_services.log_progress(
-            action=action, by=request.user, status=request.POST.get("status", ""), note=request.POST.get("note", "")
+            action=action,
+            by=request.user,
+            status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+            form_token=request.POST.get("form_token", ""),
         )
+    except DuplicateSubmission:
+        duplicate = True  # the first submission saved it: the row shows it saved
     except ServiceError as problem:
         error = str(problem)
     if request.htmx:
@@ -646,6 +670,8 @@ def action_update(request, action_id):
         return render(request, "meetings/my_actions.html#action-row", context)
     if error:
         messages.error(request, error)
+    elif duplicate:
+        messages.info(request, str(DuplicateSubmission()))
     else:
         messages.success(request, _("Progress saved."))
     return redirect("meetings:action", action_id=action.pk)
@@ -699,7 +725,11 @@ def action_new(request):
                     text=form.cleaned_data["text"],
                     due_on=form.cleaned_data["due_on"],
                     issue=issue,
+                    form_token=request.POST.get("form_token", ""),
                 )
+            except DuplicateSubmission as duplicate:
+                messages.info(request, str(duplicate))
+                return redirect("meetings:my-actions")
             except ServiceError as error:
                 form.add_error(None, str(error))
             else:
@@ -744,7 +774,14 @@ def encourage(request, update_id):
     )
     error = ""
     try:
-        action_services.encourage(update=update, by=request.user, text=request.POST.get("text", ""))
+        action_services.encourage(
+            update=update,
+            by=request.user,
+            text=request.POST.get("text", ""),
+            form_token=request.POST.get("form_token", ""),
+        )
+    except DuplicateSubmission:
+        pass  # already there: show the list as it is
     except ServiceError as problem:
         error = str(problem)
     if request.htmx:

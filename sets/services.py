@@ -17,6 +17,7 @@ from actionlearning.emails import send_templated
 from actionlearning.queueing import queue_after_commit
 from sets import audit
 from sets.contract import CONTRACT_FIELDS
+from sets.form_tokens import once_per_form_token
 from sets.models import (
     AuditEvent,
     Invitation,
@@ -40,9 +41,10 @@ class ServiceError(Exception):
 # Organisations
 
 
+@once_per_form_token
 @transaction.atomic
 def create_organisation(*, name: str, by, timezone_name: str = "UTC") -> Organisation:
-    """Create an organisation with `by` as its first admin."""
+    """Create an organisation with `by` as its first admin. Once per `form_token` (sets/form_tokens.py)."""
     base = slugify(name)[:50] or "organisation"
     slug, n = base, 1
     while Organisation.objects.filter(slug=slug).exists():
@@ -156,9 +158,11 @@ def set_two_factor_requirement(*, organisation: Organisation, required: bool, by
 # Sets
 
 
+@once_per_form_token
 @transaction.atomic
 def create_learning_set(*, organisation: Organisation, by, **fields) -> LearningSet:
-    """Create a set. Its contract starts from the template in sets/contract.py unless `fields` say otherwise."""
+    """Create a set. Its contract starts from the template in sets/contract.py unless `fields` say otherwise.
+    Once per `form_token` (sets/form_tokens.py)."""
     return LearningSet.objects.create(organisation=organisation, **fields)
 
 

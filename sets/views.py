@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sets import audit, permissions, services
+from sets.form_tokens import DuplicateSubmission
 from sets.forms import (
     AddToSetForm,
     BulkInviteForm,
@@ -42,9 +43,16 @@ def home(request):
 def organisation_create(request):
     form = OrganisationForm(request.POST or None, initial={"timezone": request.user.timezone})
     if request.method == "POST" and form.is_valid():
-        organisation = services.create_organisation(
-            name=form.cleaned_data["name"], timezone_name=form.cleaned_data["timezone"], by=request.user
-        )
+        try:
+            organisation = services.create_organisation(
+                name=form.cleaned_data["name"],
+                timezone_name=form.cleaned_data["timezone"],
+                by=request.user,
+                form_token=request.POST.get("form_token", ""),
+            )
+        except DuplicateSubmission as duplicate:
+            messages.info(request, str(duplicate))
+            return redirect("sets:home")
         messages.success(request, _("%(name)s is ready. Create its first set.") % {"name": organisation.name})
         return redirect("sets:organisation", org_slug=organisation.slug)
     return render(request, "sets/organisation_form.html", {"form": form})
@@ -297,7 +305,13 @@ def set_create(request, org_slug):
     form = SetCreateForm(request.POST or None, initial={"timezone": organisation.timezone})
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        learning_set = services.create_learning_set(organisation=organisation, by=request.user, **fields)
+        try:
+            learning_set = services.create_learning_set(
+                organisation=organisation, by=request.user, form_token=request.POST.get("form_token", ""), **fields
+            )
+        except DuplicateSubmission as duplicate:
+            messages.info(request, str(duplicate))
+            return redirect("sets:organisation", org_slug=organisation.slug)
         messages.success(
             request, _("%(name)s is set up. Invite its facilitator and members.") % {"name": learning_set.name}
         )
