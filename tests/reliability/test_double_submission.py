@@ -307,7 +307,7 @@ def test_adding_an_own_action_twice_adds_one(client, learning_set, member):
     client.force_login(member)
     html = page(client.get(reverse("meetings:action-new")))
     data = {"learning_set": learning_set.pk, "text": "Call the rota team", "due_on": "", "form_token": token_in(html)}
-    first, second = twice(client, reverse("meetings:action-new"), data)
+    _first, second = twice(client, reverse("meetings:action-new"), data)
     assert Action.objects.filter(owner=member).count() == 1
     assert ALREADY_SAVED in messages_of(client, second)
 
@@ -320,7 +320,7 @@ def test_a_word_of_support_sent_twice_is_left_once(client, learning_set, member,
     client.force_login(facilitator)
     html = page(client.get(reverse("meetings:action", args=[action.pk])))
     data = {"text": "Well done", "form_token": token_in(html, "Word of support")}
-    first, second = twice(client, reverse("meetings:encourage", args=[update.pk]), data, HTTP_HX_REQUEST="true")
+    _first, second = twice(client, reverse("meetings:encourage", args=[update.pk]), data, HTTP_HX_REQUEST="true")
     assert Encouragement.objects.filter(update=update).count() == 1
     assert second.status_code == 200 and 'role="alert"' not in page(second)
 
@@ -331,6 +331,6 @@ def test_writing_a_journal_entry_twice_writes_one(client, member):
     client.force_login(member)
     html = page(client.get(reverse("learning:entry-new")))
     data = {"title": "Listening", "body": "I asked first", "form_token": token_in(html)}
-    first, second = twice(client, reverse("learning:entry-new"), data)
+    _first, second = twice(client, reverse("learning:entry-new"), data)
     assert JournalEntry.objects.filter(author=member).count() == 1
     assert ALREADY_SAVED in messages_of(client, second)
