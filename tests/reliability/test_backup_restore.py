@@ -17,7 +17,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from meetings.models import ActionUpdate
+from meetings.models import Action, ActionUpdate
 from tests.factories import ActionFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump sees only committed rows
@@ -51,7 +51,9 @@ def checks(cursor, tables) -> dict:
         "SELECT a.text, u.note, p.email FROM meetings_action a JOIN meetings_actionupdate u ON u.action_id = a.id "
         "JOIN accounts_user p ON p.id = a.owner_id"
     )
-    found = cursor.fetchall()
+    # Action texts and notes are encrypted at rest: the restored tokens must still decrypt with the app's key.
+    text, note = Action._meta.get_field("text"), ActionUpdate._meta.get_field("note")
+    found = [(text.to_python(a), note.to_python(u), email) for a, u, email in cursor.fetchall()]
     return {"rows": row_counts(cursor, tables), "migrations": migrations, "found": found}
 
 
