@@ -33,6 +33,8 @@ def test_progress_from_home_and_support_from_the_board(live_server, browser, lea
     home.goto(live_server.url + reverse("sets:home"))
     home_url = home.url
     next_meeting = home.locator(f"#next-meeting-{meeting.pk}")
+    # The server wrote "in 6 days, 23 hours"; the page's countdown keeps it current in the browser.
+    expect(next_meeting.locator(".countdown")).to_have_text("in 7 days")
     next_meeting.get_by_role("button", name="I'll be there").click()
     expect(next_meeting.get_by_text("Thank you: your reply is saved.")).to_be_visible()
     expect(home.locator(f"#next-meeting-{meeting.pk}")).to_contain_text("You'll be there")
