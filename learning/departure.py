@@ -37,7 +37,7 @@ from meetings.models import (
 )
 from sets import audit
 from sets.models import AuditEvent, Organisation, OrganisationMembership, SetMembership
-from sets.services import ServiceError
+from sets.services import check_not_last_admin
 
 
 def _placeholder() -> User:
@@ -112,14 +112,8 @@ def _still_credited(user) -> bool:
 
 def _check_not_last_admin(user, organisation) -> None:
     membership = OrganisationMembership.objects.filter(user=user, organisation=organisation).first()
-    if membership and membership.is_admin:
-        admins = OrganisationMembership.objects.select_for_update().filter(
-            organisation=organisation, role=OrganisationMembership.Role.ADMIN
-        )
-        if len(admins) <= 1:
-            raise ServiceError(
-                _("%(org)s needs at least one admin. Make someone else an admin first.") % {"org": organisation.name}
-            )
+    if membership is not None:
+        check_not_last_admin(membership)
 
 
 @transaction.atomic

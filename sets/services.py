@@ -55,6 +55,18 @@ def create_organisation(*, name: str, by, timezone_name: str = "UTC") -> Organis
     return organisation
 
 
+def check_not_last_admin(membership: OrganisationMembership) -> None:
+    """Refuse to take the organisation's last admin away (a role change, a removal, leaving). Locks the admins'
+    rows, so two admins stepping down at once cannot both succeed. Call inside a transaction."""
+    if not membership.is_admin:
+        return
+    admins = OrganisationMembership.objects.select_for_update().filter(
+        organisation_id=membership.organisation_id, role=OrganisationMembership.Role.ADMIN
+    )
+    if len(admins) <= 1:
+        raise ServiceError(_("An organisation needs at least one admin. Make someone else an admin first."))
+
+
 @transaction.atomic
 def change_organisation_role(*, membership: OrganisationMembership, role: str, by) -> OrganisationMembership:
     """Make someone an admin of the organisation or a plain member. An organisation keeps at least one admin."""
@@ -62,12 +74,7 @@ def change_organisation_role(*, membership: OrganisationMembership, role: str, b
         raise ServiceError(_("Choose admin or member."))
     if membership.role == role:
         return membership
-    if membership.role == OrganisationMembership.Role.ADMIN:
-        admins = OrganisationMembership.objects.select_for_update().filter(
-            organisation_id=membership.organisation_id, role=OrganisationMembership.Role.ADMIN
-        )
-        if len(admins) <= 1:
-            raise ServiceError(_("An organisation needs at least one admin. Make someone else an admin first."))
+    check_not_last_admin(membership)
     audit.record(
         AuditEvent.Verb.ORGANISATION_ROLE_CHANGED,
         actor=by,
@@ -92,12 +99,7 @@ def remove_from_organisation(*, membership: OrganisationMembership, by) -> int:
     membership = OrganisationMembership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if membership.user_id == getattr(by, "pk", None):
         raise ServiceError(_("You cannot remove yourself. Ask another admin."))
-    if membership.is_admin:
-        admins = OrganisationMembership.objects.select_for_update().filter(
-            organisation_id=membership.organisation_id, role=OrganisationMembership.Role.ADMIN
-        )
-        if len(admins) <= 1:
-            raise ServiceError(_("An organisation needs at least one admin. Make someone else an admin first."))
+    check_not_last_admin(membership)
     left = SetMembership.objects.filter(
         user_id=membership.user_id, learning_set__organisation_id=membership.organisation_id, left_at=None
     ).update(left_at=timezone.now())
