@@ -1,0 +1,594 @@
+"""The participation report's figures, every one an aggregate computed by the database.
+
+Nothing here reads a content field (issue titles and summaries, questions, action texts, updates, reflections,
+journal entries, notes): only counts, rates, dates and statuses leave these functions. Each function is one query
+(or a fixed few) whatever the size of the organisation; rows are grouped in SQL, never looped over in Python
+(the per-set table only joins a handful of already-aggregated rows by set id).
+
+Definitions (also on the report page and in the README):
+- a meeting counts in the range when it starts in it (the organisation's time zone); held = ended.
+- attendance is counted over (held meeting, person in the set) pairs: everyone who had not left the set when the
+  meeting started is expected; present = checked in; apologies = sent apologies and not present; absent = the rest.
+- actions count in the range when they were committed in it; overdue = open and due before today; completion
+  rate = done / committed; days to done = completed - committed (median).
+- progress before a meeting: a held meeting with an earlier held meeting, and an expected person who logged
+  progress on an action of the set between the two.
+- sets at risk: active sets whose average attendance per held meeting in the range is below the contract's quorum,
+  or whose last meeting was longer ago than twice their usual interval (the average gap between held meetings).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.backends.signals import connection_created
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.dispatch import receiver
+from django.utils import timezone
+
+from accounts.models import User
+from meetings.models import Action, ActionUpdate, AirtimeSlot, Attendance, Meeting, ProcessRating
+from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
+
+DEFAULT_DAYS = 90
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+class Median(Aggregate):
+    """The median: PERCENTILE_CONT(0.5) on PostgreSQL; a median aggregate registered on each SQLite connection
+    (as Django registers its own statistics aggregates there)."""
+
+    name = "Median"
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        clone = self.copy()
+        clone.function, clone.template = "REPORTS_MEDIAN", "%(function)s(%(expressions)s)"
+        return clone.as_sql(compiler, connection, **extra_context)
+
+
+class _SQLiteMedian:
+    def __init__(self):
+        self.values = []
+
+    def step(self, value):
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self):
+        return statistics.median(self.values) if self.values else None
+
+
+@receiver(connection_created)
+def _register_sqlite_median(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_aggregate("REPORTS_MEDIAN", 1, _SQLiteMedian)
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """COUNT(*) of a correlated subquery, 0 when it matches nothing."""
+    return Coalesce(Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")), 0)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: an organisation's sets (all, the viewer's, or one), maybe one person, and a range of
+    days (inclusive) in the organisation's time zone."""
+
+    organisation: Organisation
+    sets: QuerySet[LearningSet]
+    start: date
+    end: date
+    person: User | None = None
+    learning_set: LearningSet | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.organisation.timezone)
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=self.tz)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.tz)
+
+    @property
+    def today(self) -> date:
+        return timezone.localdate(timezone=self.tz)
+
+    def set_ids(self) -> QuerySet:
+        return self.sets.values("pk")
+
+
+def default_range(organisation: Organisation, days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    today = timezone.localdate(timezone=ZoneInfo(organisation.timezone))
+    return today - timedelta(days=days - 1), today
+
+
+# --- base querysets -------------------------------------------------------------------------------------------
+
+
+def meetings_in(scope: Scope) -> QuerySet[Meeting]:
+    meetings = Meeting.objects.filter(
+        learning_set__in=scope.set_ids(), starts_at__gte=scope.start_at, starts_at__lt=scope.end_at
+    )
+    if scope.person:
+        meetings = meetings.filter(learning_set__memberships__user=scope.person)
+    return meetings.order_by()
+
+
+def held_meetings_in(scope: Scope) -> QuerySet[Meeting]:
+    return meetings_in(scope).filter(status=Meeting.Status.ENDED)
+
+
+def _previous_held_start():
+    return Subquery(
+        Meeting.objects.filter(
+            learning_set=OuterRef("learning_set"), status=Meeting.Status.ENDED, starts_at__lt=OuterRef("starts_at")
+        )
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+
+
+def attendance_pairs(scope: Scope) -> QuerySet[Meeting]:
+    """One row per (held meeting, person expected at it), annotated with `att` ("p" present, "a" apologies,
+    "x" absent), `prev_start` (the set's previous held meeting) and `engaged` (progress logged between the two)."""
+    pairs = held_meetings_in(scope).annotate(
+        expected=FilteredRelation(
+            "learning_set__memberships",
+            condition=Q(learning_set__memberships__left_at=None)
+            | Q(learning_set__memberships__left_at__gt=F("starts_at")),
+        )
+    )
+    pairs = pairs.filter(expected__isnull=False)
+    if scope.person:
+        pairs = pairs.filter(expected__user=scope.person)
+    status = (
+        Attendance.objects.filter(meeting=OuterRef("pk"), user=OuterRef("expected__user"))
+        .annotate(
+            code=Case(
+                When(present=True, then=Value("p")),
+                When(rsvp=Attendance.Rsvp.APOLOGIES, then=Value("a")),
+                default=Value("x"),
+            )
+        )
+        .values("code")[:1]
+    )
+    pairs = pairs.annotate(att=Coalesce(Subquery(status), Value("x")), prev_start=_previous_held_start())
+    return pairs.annotate(
+        engaged=Exists(
+            ActionUpdate.objects.filter(
+                author=OuterRef("expected__user"),
+                action__learning_set=OuterRef("learning_set"),
+                created_at__gte=OuterRef("prev_start"),
+                created_at__lt=OuterRef("starts_at"),
+            )
+        )
+    )
+
+
+PAIR_FIGURES = {
+    "expected": Count("pk"),
+    "present": Count("pk", filter=Q(att="p")),
+    "apologies": Count("pk", filter=Q(att="a")),
+    "engagement_due": Count("pk", filter=Q(prev_start__isnull=False)),
+    "engaged": Count("pk", filter=Q(prev_start__isnull=False, engaged=True)),
+}
+
+
+EMPTY_ACTIONS = dict.fromkeys(["committed", "done", "dropped", "open", "overdue"], 0)
+
+
+def actions_in(scope: Scope) -> QuerySet[Action]:
+    actions = Action.objects.filter(
+        learning_set__in=scope.set_ids(), created_at__gte=scope.start_at, created_at__lt=scope.end_at
+    )
+    if scope.person:
+        actions = actions.filter(owner=scope.person)
+    return actions.order_by()
+
+
+def _days_to_done():
+    return ExpressionWrapper(F("completed_at") - F("created_at"), output_field=DurationField())
+
+
+def action_figures(scope: Scope, *, median: bool = True) -> dict:
+    figures = {
+        "committed": Count("pk"),
+        "done": Count("pk", filter=Q(status=Action.Status.DONE)),
+        "dropped": Count("pk", filter=Q(status=Action.Status.DROPPED)),
+        "open": Count("pk", filter=Q(status=Action.Status.OPEN)),
+        "overdue": Count("pk", filter=Q(status=Action.Status.OPEN, due_on__lt=scope.today)),
+    }
+    if median:
+        figures["median_to_done"] = Median(
+            _days_to_done(), filter=Q(status=Action.Status.DONE, completed_at__isnull=False)
+        )
+    return figures
+
+
+# --- the figures ---------------------------------------------------------------------------------------------
+
+
+def rate(part, whole) -> float | None:
+    """A share in per cent, one decimal; None when there is nothing to share."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def days(duration: timedelta | None) -> float | None:
+    return None if duration is None else round(duration.total_seconds() / 86400, 1)
+
+
+def minutes(duration: timedelta | None) -> float | None:
+    return None if duration is None else round(duration.total_seconds() / 60, 1)
+
+
+def _with_attendance_rates(row: dict) -> dict:
+    row["absent"] = row["expected"] - row["present"] - row["apologies"]
+    row["attendance_rate"] = rate(row["present"], row["expected"])
+    row["engagement_rate"] = rate(row["engaged"], row["engagement_due"])
+    return row
+
+
+def _with_action_rates(row: dict) -> dict:
+    row["completion_rate"] = rate(row["done"], row["committed"])
+    if "median_to_done" in row:
+        row["median_days_to_done"] = days(row.pop("median_to_done"))
+    return row
+
+
+def meeting_totals(scope: Scope) -> dict:
+    """Meetings scheduled (all in the range), held, cancelled and still to come; the average planned and actual
+    length of the held meetings whose start and end were recorded."""
+    timed = Q(status=Meeting.Status.ENDED, started_at__isnull=False, ended_at__isnull=False)
+    row = meetings_in(scope).aggregate(
+        scheduled=Count("pk"),
+        held=Count("pk", filter=Q(status=Meeting.Status.ENDED)),
+        cancelled=Count("pk", filter=Q(status=Meeting.Status.CANCELLED)),
+        to_come=Count("pk", filter=Q(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.LIVE])),
+        timed=Count("pk", filter=timed),
+        planned=Avg("duration_minutes", filter=timed),
+        actual=Avg(ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()), filter=timed),
+    )
+    row["planned_minutes"] = None if row["planned"] is None else round(row.pop("planned"), 1)
+    row["actual_minutes"] = minutes(row.pop("actual"))
+    return row
+
+
+def attendance_totals(scope: Scope) -> dict:
+    return _with_attendance_rates(attendance_pairs(scope).aggregate(**PAIR_FIGURES))
+
+
+def action_totals(scope: Scope) -> dict:
+    return _with_action_rates(actions_in(scope).aggregate(**action_figures(scope)))
+
+
+def presentation_totals(scope: Scope) -> dict:
+    """Presentations (airtime slots in held meetings) and, among the people in the sets now, how many never
+    presented in the range."""
+    slots = AirtimeSlot.objects.filter(meeting__in=held_meetings_in(scope).values("pk"))
+    memberships = SetMembership.objects.filter(learning_set__in=scope.set_ids(), left_at=None)
+    if scope.person:
+        slots = slots.filter(presenter=scope.person)
+        memberships = memberships.filter(user=scope.person)
+    presented = slots.filter(meeting__learning_set=OuterRef("learning_set"), presenter=OuterRef("user"))
+    row = memberships.annotate(presented=Exists(presented)).aggregate(
+        people=Count("pk"), never_presented=Count("pk", filter=Q(presented=False))
+    )
+    return {**row, "presentations": slots.count()}
+
+
+def monthly(scope: Scope) -> list[dict]:
+    """Per month (organisation's time zone): attendance, progress before meetings, actions committed and done,
+    and the average process rating. Three grouped queries joined by month."""
+    month = TruncMonth("starts_at", tzinfo=scope.tz)
+    attendance = {
+        _month_key(row["month"]): row
+        for row in attendance_pairs(scope).values(month=month).annotate(**PAIR_FIGURES).order_by("month")
+    }
+    actions = {
+        _month_key(row["month"]): row
+        for row in actions_in(scope)
+        .values(month=TruncMonth("created_at", tzinfo=scope.tz))
+        .annotate(**action_figures(scope, median=False))
+        .order_by("month")
+    }
+    ratings = {
+        _month_key(row["month"]): row
+        for row in ratings_in(scope)
+        .values(month=TruncMonth("meeting__starts_at", tzinfo=scope.tz))
+        .annotate(rating=Avg("rating"), ratings=Count("pk"))
+        .order_by("month")
+    }
+    rows = []
+    for first_day in _months(scope):
+        empty_attendance = dict.fromkeys(PAIR_FIGURES, 0)
+        row = {"month": first_day}
+        row |= _with_attendance_rates({**empty_attendance, **_strip(attendance.get(first_day))})
+        row |= _with_action_rates({**EMPTY_ACTIONS, **_strip(actions.get(first_day))})
+        rated = ratings.get(first_day) or {}
+        row["rating"] = None if rated.get("rating") is None else round(rated["rating"], 1)
+        row["ratings"] = rated.get("ratings", 0)
+        rows.append(row)
+    return rows
+
+
+def _strip(row: dict | None) -> dict:
+    return {k: v for k, v in (row or {}).items() if k != "month"}
+
+
+def _months(scope: Scope) -> list[date]:
+    months, current = [], scope.start.replace(day=1)
+    while current <= scope.end:
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month_key(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def ratings_in(scope: Scope) -> QuerySet[ProcessRating]:
+    return ProcessRating.objects.filter(meeting__in=held_meetings_in(scope).values("pk")).order_by()
+
+
+def per_set(scope: Scope) -> list[dict]:
+    """One row per set in scope: meetings, attendance, progress before meetings, actions, presentations, process
+    ratings by month, and whether the set is at risk. Six grouped queries joined by set id."""
+    sets = list(scope.sets.order_by("name").values("pk", "name", "status", "quorum"))
+    meetings = _by_set(_meetings_by_set(scope))
+    attendance = _by_set(attendance_pairs(scope).values("learning_set_id").annotate(**PAIR_FIGURES))
+    actions = _by_set(actions_in(scope).values("learning_set_id").annotate(**action_figures(scope)))
+    presenting = _by_set(_presenting_by_set(scope))
+    ratings: dict[int, dict] = {}
+    for row in (
+        ratings_in(scope)
+        .values("meeting__learning_set_id", month=TruncMonth("meeting__starts_at", tzinfo=scope.tz))
+        .annotate(rating=Avg("rating"))
+        .order_by("meeting__learning_set_id", "month")
+    ):
+        ratings.setdefault(row["meeting__learning_set_id"], {})[_month_key(row["month"])] = round(row["rating"], 1)
+    overall = {
+        row["meeting__learning_set_id"]: round(row["rating"], 1)
+        for row in ratings_in(scope).values("meeting__learning_set_id").annotate(rating=Avg("rating"))
+    }
+    cadence = _by_set(_cadence_by_set(scope))
+    months = _months(scope)
+    reference = min(timezone.now(), scope.end_at)
+    rows = []
+    for learning_set in sets:
+        pk = learning_set["pk"]
+        row = {"set_id": pk, "name": learning_set["name"], "status": learning_set["status"]}
+        row["quorum"] = learning_set["quorum"]
+        row |= meetings.get(pk) or {"scheduled": 0, "held": 0, "cancelled": 0, "below_quorum": 0}
+        row.setdefault("average_present", None)
+        row |= _with_attendance_rates({**dict.fromkeys(PAIR_FIGURES, 0), **attendance.get(pk, {})})
+        row |= _with_action_rates({**EMPTY_ACTIONS, "median_to_done": None, **actions.get(pk, {})})
+        row |= presenting.get(pk) or {"people": 0, "never_presented": 0, "presentations": 0}
+        row["rating"] = overall.get(pk)
+        row["ratings_by_month"] = [ratings.get(pk, {}).get(m) for m in months]
+        row |= _risk(learning_set, row, cadence.get(pk), reference)
+        rows.append(row)
+    return rows
+
+
+def _by_set(rows) -> dict[int, dict]:
+    return {row.pop("learning_set_id"): row for row in rows}
+
+
+def _meetings_by_set(scope: Scope):
+    present = _count(Attendance.objects.filter(meeting=OuterRef("pk"), present=True))
+    return (
+        meetings_in(scope)
+        .annotate(present_n=present)
+        .values("learning_set_id")
+        .annotate(
+            scheduled=Count("pk"),
+            held=Count("pk", filter=Q(status=Meeting.Status.ENDED)),
+            cancelled=Count("pk", filter=Q(status=Meeting.Status.CANCELLED)),
+            below_quorum=Count("pk", filter=Q(status=Meeting.Status.ENDED, present_n__lt=F("learning_set__quorum"))),
+            average_present=Avg("present_n", filter=Q(status=Meeting.Status.ENDED)),
+        )
+    )
+
+
+def _presenting_by_set(scope: Scope):
+    held = held_meetings_in(scope).values("pk")
+    slots = AirtimeSlot.objects.filter(meeting__in=held, meeting__learning_set=OuterRef("learning_set"))
+    memberships = SetMembership.objects.filter(learning_set__in=scope.set_ids(), left_at=None).order_by()
+    if scope.person:
+        memberships = memberships.filter(user=scope.person)
+        slots = slots.filter(presenter=scope.person)
+    return (
+        memberships.annotate(
+            presented=Exists(slots.filter(presenter=OuterRef("user"))),
+            set_presentations=_count(slots),
+        )
+        .values("learning_set_id")
+        .annotate(
+            people=Count("pk"),
+            never_presented=Count("pk", filter=Q(presented=False)),
+            presentations=Max("set_presentations"),
+        )
+    )
+
+
+def _cadence_by_set(scope: Scope):
+    """Every held meeting of each set up to the end of the range (not only in it): first, last and how many."""
+    return (
+        Meeting.objects.filter(
+            learning_set__in=scope.set_ids(), status=Meeting.Status.ENDED, starts_at__lt=scope.end_at
+        )
+        .order_by()
+        .values("learning_set_id")
+        .annotate(first_held=Min("starts_at"), last_held=Max("starts_at"), held_ever=Count("pk"))
+    )
+
+
+def _risk(learning_set: dict, row: dict, cadence: dict | None, reference: datetime) -> dict:
+    low_attendance = (
+        row["held"] > 0 and row["average_present"] is not None and row["average_present"] < learning_set["quorum"]
+    )
+    usual = None
+    overdue_meeting = False
+    last_held = cadence["last_held"] if cadence else None
+    if cadence and cadence["held_ever"] >= 2:
+        usual = (cadence["last_held"] - cadence["first_held"]) / (cadence["held_ever"] - 1)
+        overdue_meeting = reference - cadence["last_held"] > 2 * usual
+    active = learning_set["status"] == LearningSet.Status.ACTIVE
+    return {
+        "average_present": None if row["average_present"] is None else round(row["average_present"], 1),
+        "last_held": last_held,
+        "usual_interval_days": days(usual),
+        "low_attendance": active and low_attendance,
+        "meeting_overdue": active and overdue_meeting,
+        "at_risk": active and (low_attendance or overdue_meeting),
+    }
+
+
+def person_rows(scope: Scope) -> QuerySet[SetMembership]:
+    """One row per person per set (a SetMembership, current or past, annotated with counts): the per-person table
+    and the CSV export. Correlated subqueries on indexed columns, so it streams with .iterator()."""
+    memberships = (
+        SetMembership.objects.filter(learning_set__in=scope.set_ids())
+        .select_related("learning_set", "user")
+        .only("role", "joined_at", "left_at", "learning_set__name", "user__full_name", "user__email")
+        .order_by("learning_set__name", "learning_set_id", "user__full_name", "user_id")
+    )
+    if scope.person:
+        memberships = memberships.filter(user=scope.person)
+    until = Coalesce(OuterRef("left_at"), Value(FAR_FUTURE))
+    held = Meeting.objects.filter(
+        learning_set=OuterRef("learning_set"),
+        status=Meeting.Status.ENDED,
+        starts_at__gte=scope.start_at,
+        starts_at__lt=scope.end_at,
+    ).filter(starts_at__lt=until)
+    attended = Attendance.objects.filter(
+        user=OuterRef("user"),
+        meeting__learning_set=OuterRef("learning_set"),
+        meeting__status=Meeting.Status.ENDED,
+        meeting__starts_at__gte=scope.start_at,
+        meeting__starts_at__lt=scope.end_at,
+    ).filter(meeting__starts_at__lt=until)
+    with_previous = held.annotate(prev_start=_previous_held_start()).filter(prev_start__isnull=False)
+    engaged = with_previous.filter(
+        Exists(
+            ActionUpdate.objects.filter(
+                author=OuterRef(OuterRef("user")),
+                action__learning_set=OuterRef("learning_set"),
+                created_at__gte=OuterRef("prev_start"),
+                created_at__lt=OuterRef("starts_at"),
+            )
+        )
+    )
+    actions = Action.objects.filter(
+        owner=OuterRef("user"),
+        learning_set=OuterRef("learning_set"),
+        created_at__gte=scope.start_at,
+        created_at__lt=scope.end_at,
+    )
+    presented = AirtimeSlot.objects.filter(
+        presenter=OuterRef("user"),
+        meeting__learning_set=OuterRef("learning_set"),
+        meeting__status=Meeting.Status.ENDED,
+        meeting__starts_at__gte=scope.start_at,
+        meeting__starts_at__lt=scope.end_at,
+    )
+    return memberships.annotate(
+        meetings_expected=_count(held),
+        present=_count(attended.filter(present=True)),
+        apologies=_count(attended.filter(present=False, rsvp=Attendance.Rsvp.APOLOGIES)),
+        engagement_due=_count(with_previous),
+        engaged=_count(engaged),
+        presented=_count(presented),
+        committed=_count(actions),
+        done=_count(actions.filter(status=Action.Status.DONE)),
+        dropped=_count(actions.filter(status=Action.Status.DROPPED)),
+        open=_count(actions.filter(status=Action.Status.OPEN)),
+        overdue=_count(actions.filter(status=Action.Status.OPEN, due_on__lt=scope.today)),
+    ).annotate(absent=F("meetings_expected") - F("present") - F("apologies"))
+
+
+def report(scope: Scope) -> dict:
+    """Everything the report page shows."""
+    sets = per_set(scope)
+    return {
+        "meetings": meeting_totals(scope),
+        "attendance": attendance_totals(scope),
+        "actions": action_totals(scope),
+        "presenting": presentation_totals(scope),
+        "months": monthly(scope),
+        "sets": sets,
+        "at_risk": [row for row in sets if row["at_risk"]],
+    }
+
+
+def dashboard(organisation: Organisation) -> dict:
+    """The organisation dashboard: sets, people and roles, facilitators, meetings this month, pending invitations."""
+    tz = ZoneInfo(organisation.timezone)
+    today = timezone.localdate(timezone=tz)
+    month_start = datetime.combine(today.replace(day=1), time.min, tzinfo=tz)
+    next_month = datetime.combine((today.replace(day=1) + timedelta(days=32)).replace(day=1), time.min, tzinfo=tz)
+    sets = LearningSet.objects.filter(organisation=organisation).aggregate(
+        active=Count("pk", filter=Q(status=LearningSet.Status.ACTIVE)),
+        closed=Count("pk", filter=Q(status=LearningSet.Status.CLOSED)),
+    )
+    people = OrganisationMembership.objects.filter(organisation=organisation).aggregate(
+        total=Count("pk"),
+        admins=Count("pk", filter=Q(role=OrganisationMembership.Role.ADMIN)),
+    )
+    roles = SetMembership.objects.filter(
+        learning_set__organisation=organisation,
+        learning_set__status=LearningSet.Status.ACTIVE,
+        left_at=None,
+    ).aggregate(
+        facilitators=Count("user", distinct=True, filter=Q(role=SetMembership.Role.FACILITATOR)),
+        members=Count("user", distinct=True, filter=Q(role=SetMembership.Role.MEMBER)),
+        in_sets=Count("user", distinct=True),
+    )
+    month = Meeting.objects.filter(
+        learning_set__organisation=organisation, starts_at__gte=month_start, starts_at__lt=next_month
+    ).aggregate(
+        total=Count("pk"),
+        held=Count("pk", filter=Q(status=Meeting.Status.ENDED)),
+        to_come=Count("pk", filter=Q(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.LIVE])),
+        cancelled=Count("pk", filter=Q(status=Meeting.Status.CANCELLED)),
+    )
+    pending = Invitation.objects.filter(
+        organisation=organisation, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).count()
+    return {
+        "sets": sets,
+        "people": {**people, **roles},
+        "month": {**month, "first_day": today.replace(day=1)},
+        "pending_invitations": pending,
+    }
