@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("", include("meetings.urls")),
+    path("", include("reports.urls")),
     path("", include("sets.urls")),
 ]

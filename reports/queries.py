@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.backends.signals import connection_created
 from django.db.models import (
     Aggregate,
     Avg,
@@ -46,7 +45,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
-from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import User
@@ -54,18 +52,22 @@ from meetings.models import Action, ActionUpdate, AirtimeSlot, Attendance, Meeti
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
 
 DEFAULT_DAYS = 90
+CHART_SETS = 20  # the per-set comparison chart shows this many sets, lowest attendance first
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
 
 
 class Median(Aggregate):
     """The median: PERCENTILE_CONT(0.5) on PostgreSQL; a median aggregate registered on each SQLite connection
-    (as Django registers its own statistics aggregates there)."""
+    (as Django does for its own statistics aggregates there)."""
 
     name = "Median"
     function = "PERCENTILE_CONT"
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
 
     def as_sqlite(self, compiler, connection, **extra_context):
+        # Registered as the query is compiled, so every SQLite connection has it (cheap, and idempotent).
+        connection.ensure_connection()
+        connection.connection.create_aggregate("REPORTS_MEDIAN", 1, _SQLiteMedian)
         clone = self.copy()
         clone.function, clone.template = "REPORTS_MEDIAN", "%(function)s(%(expressions)s)"
         return clone.as_sql(compiler, connection, **extra_context)
@@ -81,12 +83,6 @@ class _SQLiteMedian:
 
     def finalize(self):
         return statistics.median(self.values) if self.values else None
-
-
-@receiver(connection_created)
-def _register_sqlite_median(sender, connection, **kwargs):
-    if connection.vendor == "sqlite":
-        connection.connection.create_aggregate("REPORTS_MEDIAN", 1, _SQLiteMedian)
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -480,7 +476,6 @@ def person_rows(scope: Scope) -> QuerySet[SetMembership]:
     memberships = (
         SetMembership.objects.filter(learning_set__in=scope.set_ids())
         .select_related("learning_set", "user")
-        .only("role", "joined_at", "left_at", "learning_set__name", "user__full_name", "user__email")
         .order_by("learning_set__name", "learning_set_id", "user__full_name", "user_id")
     )
     if scope.person:

@@ -41,6 +41,7 @@ SET_OWN_WRITE = statuses(LOGIN, 404, 404, 404, 302, 302, 403)
 SET_FACILITATE = statuses(LOGIN, 404, 404, 404, 403, 200, 403)
 SET_FACILITATE_WRITE = statuses(LOGIN, 404, 404, 404, 403, 302, 403)
 SET_OWN_READ = statuses(LOGIN, 404, 404, 404, 200, 200, 403)
+REPORT_READ = statuses(LOGIN, 404, 404, 403, 403, 200, 200)
 
 # name: (method, how to build the URL's arguments, POST data, expected status per role)
 MATRIX = {
@@ -153,6 +154,11 @@ MATRIX = {
     ),
     "meetings:feed": ("get", lambda w: {"token": w.feed_token}, None, everyone(200)),
     "meetings:unsubscribe": ("get", lambda w: {"token": w.unsubscribe_token}, None, everyone(200)),
+    # reports: admins see their organisation's; facilitators the sets they facilitate; other members get 403.
+    "reports:dashboard": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_ADMIN_READ),
+    "reports:report": ("get", lambda w: {"org_slug": w.org.slug}, None, REPORT_READ),
+    "reports:report-print": ("get", lambda w: {"org_slug": w.org.slug}, None, REPORT_READ),
+    "reports:report-csv": ("get", lambda w: {"org_slug": w.org.slug}, None, REPORT_READ),
 }
 
 THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
