@@ -73,8 +73,8 @@ def line_chart(
         legend.append((css, dash, marker, name))
     legend_html = format_html_join(
         "",
-        '<li><svg class="swatch" viewBox="0 0 28 10" aria-hidden="true"><line class="line {}" x1="1" x2="27" y1="5" y2="5"'
-        ' stroke-dasharray="{}"/></svg>{}</li>',
+        '<li><svg class="swatch" viewBox="0 0 28 10" aria-hidden="true">'
+        '<line class="line {}" x1="1" x2="27" y1="5" y2="5" stroke-dasharray="{}"/></svg>{}</li>',
         ((css, dash, name) for css, dash, _m, name in legend),
     )
     # Every part was built with format_html (escaped), so joining them keeps them safe.
