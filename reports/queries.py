@@ -163,9 +163,8 @@ def attendance_pairs(scope: Scope) -> QuerySet[Meeting]:
             | Q(learning_set__memberships__left_at__gt=F("starts_at")),
         )
     )
-    pairs = pairs.filter(expected__isnull=False)
-    if scope.person:
-        pairs = pairs.filter(expected__user=scope.person)
+    # One filter() call, so every condition (and the OuterRefs below) use the same join.
+    pairs = pairs.filter(expected__isnull=False, **({"expected__user": scope.person} if scope.person else {}))
     status = (
         Attendance.objects.filter(meeting=OuterRef("pk"), user=OuterRef("expected__user"))
         .annotate(
@@ -178,16 +177,23 @@ def attendance_pairs(scope: Scope) -> QuerySet[Meeting]:
         .values("code")[:1]
     )
     pairs = pairs.annotate(att=Coalesce(Subquery(status), Value("x")), prev_start=_previous_held_start())
-    return pairs.annotate(
-        engaged=Exists(
-            ActionUpdate.objects.filter(
-                author=OuterRef("expected__user"),
-                action__learning_set=OuterRef("learning_set"),
-                created_at__gte=OuterRef("prev_start"),
-                created_at__lt=OuterRef("starts_at"),
+    logged = ActionUpdate.objects.filter(
+        author=OuterRef("expected__user"),
+        action__learning_set=OuterRef("learning_set"),
+        created_at__lt=OuterRef("starts_at"),
+        # The previous meeting's start again, not OuterRef("prev_start"): .aggregate() wraps this query in a
+        # subquery and drops an annotation that refers to another one.
+        created_at__gte=Subquery(
+            Meeting.objects.filter(
+                learning_set=OuterRef(OuterRef("learning_set")),
+                status=Meeting.Status.ENDED,
+                starts_at__lt=OuterRef(OuterRef("starts_at")),
             )
-        )
+            .order_by("-starts_at")
+            .values("starts_at")[:1]
+        ),
     )
+    return pairs.annotate(engaged=Exists(logged))
 
 
 PAIR_FIGURES = {
@@ -279,7 +285,11 @@ def meeting_totals(scope: Scope) -> dict:
 
 
 def attendance_totals(scope: Scope) -> dict:
-    return _with_attendance_rates(attendance_pairs(scope).aggregate(**PAIR_FIGURES))
+    # Grouped by the organisation (one group) rather than .aggregate(): aggregate() wraps the annotated query in
+    # a subquery and, in Django 5.2, drops the `engaged` annotation the outer query then reads.
+    rows = attendance_pairs(scope).values("learning_set__organisation_id").annotate(**PAIR_FIGURES)
+    row = next(iter(rows), None) or dict.fromkeys(PAIR_FIGURES, 0)
+    return _with_attendance_rates({key: row[key] for key in PAIR_FIGURES})
 
 
 def action_totals(scope: Scope) -> dict:
