@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Avg,
@@ -33,7 +34,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     Func,
     Max,
     Min,
@@ -153,56 +153,88 @@ def _previous_held_start():
     )
 
 
-def attendance_pairs(scope: Scope) -> QuerySet[Meeting]:
-    """One row per (held meeting, person expected at it), annotated with `att` ("p" present, "a" apologies,
-    "x" absent), `prev_start` (the set's previous held meeting) and `engaged` (progress logged between the two)."""
-    pairs = held_meetings_in(scope).annotate(
-        expected=FilteredRelation(
-            "learning_set__memberships",
-            condition=Q(learning_set__memberships__left_at=None)
-            | Q(learning_set__memberships__left_at__gt=F("starts_at")),
-        )
-    )
-    # One filter() call, so every condition (and the OuterRefs below) use the same join.
-    pairs = pairs.filter(expected__isnull=False, **({"expected__user": scope.person} if scope.person else {}))
-    status = (
-        Attendance.objects.filter(meeting=OuterRef("pk"), user=OuterRef("expected__user"))
-        .annotate(
-            code=Case(
-                When(present=True, then=Value("p")),
-                When(rsvp=Attendance.Rsvp.APOLOGIES, then=Value("a")),
-                default=Value("x"),
-            )
-        )
-        .values("code")[:1]
-    )
-    pairs = pairs.annotate(att=Coalesce(Subquery(status), Value("x")), prev_start=_previous_held_start())
-    logged = ActionUpdate.objects.filter(
-        author=OuterRef("expected__user"),
-        action__learning_set=OuterRef("learning_set"),
-        created_at__lt=OuterRef("starts_at"),
-        # The previous meeting's start again, not OuterRef("prev_start"): .aggregate() wraps this query in a
-        # subquery and drops an annotation that refers to another one.
-        created_at__gte=Subquery(
-            Meeting.objects.filter(
-                learning_set=OuterRef(OuterRef("learning_set")),
-                status=Meeting.Status.ENDED,
-                starts_at__lt=OuterRef(OuterRef("starts_at")),
-            )
-            .order_by("-starts_at")
-            .values("starts_at")[:1]
-        ),
-    )
-    return pairs.annotate(engaged=Exists(logged))
+PAIR_FIGURES = ["expected", "present", "apologies", "engagement_due", "engaged"]
+
+# One pass over (held meeting, person expected at it) pairs, grouped by set and month. Plain SQL (it runs as is on
+# PostgreSQL and SQLite) because the ORM cannot join updates to the window between two meetings: each meeting's
+# window starts at the set's previous held meeting (LAG), and progress counts for a pair when the person logged an
+# update on one of the set's actions inside it. Every join is an equi-join the database can hash; nothing is
+# evaluated once per pair. Month numbers are 0, 1, ... from the range's first month, in the organisation's zone.
+PAIRS_SQL = """
+WITH held AS (
+    SELECT m.id, m.learning_set_id, m.starts_at,
+           LAG(m.starts_at) OVER (PARTITION BY m.learning_set_id ORDER BY m.starts_at) AS prev_start
+    FROM {meeting} m
+    WHERE m.status = %s AND m.starts_at < %s AND m.learning_set_id IN ({sets})
+),
+windows AS (SELECT * FROM held WHERE starts_at >= %s),
+pairs AS (
+    SELECT w.id AS meeting_id, w.learning_set_id, w.starts_at, w.prev_start, sm.user_id
+    FROM windows w
+    JOIN {membership} sm ON sm.learning_set_id = w.learning_set_id
+        AND (sm.left_at IS NULL OR sm.left_at > w.starts_at)
+    WHERE {person_pairs}
+),
+engaged AS (
+    SELECT DISTINCT w.id AS meeting_id, u.author_id
+    FROM {update} u
+    JOIN {action} a ON a.id = u.action_id
+    JOIN windows w ON w.learning_set_id = a.learning_set_id
+        AND u.created_at >= w.prev_start AND u.created_at < w.starts_at
+    WHERE u.created_at < %s AND {person_updates}
+)
+SELECT p.learning_set_id,
+       {month} AS month_index,
+       COUNT(*) AS expected,
+       SUM(CASE WHEN att.present THEN 1 ELSE 0 END) AS present,
+       SUM(CASE WHEN att.present THEN 0 WHEN att.rsvp = %s THEN 1 ELSE 0 END) AS apologies,
+       SUM(CASE WHEN p.prev_start IS NULL THEN 0 ELSE 1 END) AS engagement_due,
+       COUNT(e.meeting_id) AS engaged
+FROM pairs p
+LEFT JOIN {attendance} att ON att.meeting_id = p.meeting_id AND att.user_id = p.user_id
+LEFT JOIN engaged e ON e.meeting_id = p.meeting_id AND e.author_id = p.user_id
+GROUP BY p.learning_set_id, month_index
+"""
 
 
-PAIR_FIGURES = {
-    "expected": Count("pk"),
-    "present": Count("pk", filter=Q(att="p")),
-    "apologies": Count("pk", filter=Q(att="a")),
-    "engagement_due": Count("pk", filter=Q(prev_start__isnull=False)),
-    "engaged": Count("pk", filter=Q(prev_start__isnull=False, engaged=True)),
-}
+def pair_rows(scope: Scope) -> list[dict]:
+    """Attendance and progress before meetings, one row per (set, month): the figures in PAIR_FIGURES."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sets_sql, sets_params = scope.set_ids().query.sql_with_params()
+    boundaries = [datetime.combine(month, time.min, tzinfo=scope.tz) for month in _months(scope)[1:]]
+    month_sql = "CASE " + " ".join(f"WHEN p.starts_at < %s THEN {i}" for i in range(len(boundaries)))
+    month_sql += f" ELSE {len(boundaries)} END" if boundaries else "0"
+    if not boundaries:
+        month_sql = "0"
+    person = scope.person.pk if scope.person else None
+    sql = PAIRS_SQL.format(
+        meeting=Meeting._meta.db_table,
+        membership=SetMembership._meta.db_table,
+        update=ActionUpdate._meta.db_table,
+        action=Action._meta.db_table,
+        attendance=Attendance._meta.db_table,
+        sets=sets_sql,
+        person_pairs="sm.user_id = %s" if person else "1 = 1",
+        person_updates="u.author_id = %s" if person else "1 = 1",
+        month=month_sql,
+    )
+    params = [Meeting.Status.ENDED.value, adapt(scope.end_at), *sets_params, adapt(scope.start_at)]
+    params += [person] if person else []
+    params += [adapt(scope.end_at)] + ([person] if person else [])
+    params += [adapt(boundary) for boundary in boundaries] + [Attendance.Rsvp.APOLOGIES.value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _sum_pairs(rows) -> dict:
+    """Adds up already-aggregated (set, month) rows: a handful per set, never one per pair."""
+    total = dict.fromkeys(PAIR_FIGURES, 0)
+    for row in rows:
+        for key in PAIR_FIGURES:
+            total[key] += int(row[key] or 0)
+    return total
 
 
 EMPTY_ACTIONS = dict.fromkeys(["committed", "done", "dropped", "open", "overdue"], 0)
@@ -284,12 +316,8 @@ def meeting_totals(scope: Scope) -> dict:
     return row
 
 
-def attendance_totals(scope: Scope) -> dict:
-    # Grouped by the organisation (one group) rather than .aggregate(): aggregate() wraps the annotated query in
-    # a subquery and, in Django 5.2, drops the `engaged` annotation the outer query then reads.
-    rows = attendance_pairs(scope).values("learning_set__organisation_id").annotate(**PAIR_FIGURES)
-    row = next(iter(rows), None) or dict.fromkeys(PAIR_FIGURES, 0)
-    return _with_attendance_rates({key: row[key] for key in PAIR_FIGURES})
+def attendance_totals(scope: Scope, pairs: list[dict] | None = None) -> dict:
+    return _with_attendance_rates(_sum_pairs(pair_rows(scope) if pairs is None else pairs))
 
 
 def action_totals(scope: Scope) -> dict:
@@ -311,20 +339,20 @@ def presentation_totals(scope: Scope) -> dict:
     return {**row, "presentations": slots.count()}
 
 
-def monthly(scope: Scope) -> list[dict]:
+def monthly(scope: Scope, pairs: list[dict] | None = None) -> list[dict]:
     """Per month (organisation's time zone): attendance, progress before meetings, actions committed and done,
     and the average process rating. Three grouped queries joined by month."""
-    month = TruncMonth("starts_at", tzinfo=scope.tz)
+    pairs = pair_rows(scope) if pairs is None else pairs
+    months = _months(scope)
     attendance = {
-        _month_key(row["month"]): row
-        for row in attendance_pairs(scope).values(month=month).annotate(**PAIR_FIGURES).order_by("month")
+        first_day: _sum_pairs(row for row in pairs if row["month_index"] == index)
+        for index, first_day in enumerate(months)
     }
     actions = {
-        _month_key(row["month"]): row
+        months[row["month_index"]]: row
         for row in actions_in(scope)
-        .values(month=TruncMonth("created_at", tzinfo=scope.tz))
+        .values(month_index=_month_index("created_at", scope))
         .annotate(**action_figures(scope, median=False))
-        .order_by("month")
     }
     ratings = {
         _month_key(row["month"]): row
@@ -334,10 +362,9 @@ def monthly(scope: Scope) -> list[dict]:
         .order_by("month")
     }
     rows = []
-    for first_day in _months(scope):
-        empty_attendance = dict.fromkeys(PAIR_FIGURES, 0)
+    for first_day in months:
         row = {"month": first_day}
-        row |= _with_attendance_rates({**empty_attendance, **_strip(attendance.get(first_day))})
+        row |= _with_attendance_rates(attendance[first_day])
         row |= _with_action_rates({**EMPTY_ACTIONS, **_strip(actions.get(first_day))})
         rated = ratings.get(first_day) or {}
         row["rating"] = None if rated.get("rating") is None else round(rated["rating"], 1)
@@ -347,7 +374,15 @@ def monthly(scope: Scope) -> list[dict]:
 
 
 def _strip(row: dict | None) -> dict:
-    return {k: v for k, v in (row or {}).items() if k != "month"}
+    return {k: v for k, v in (row or {}).items() if k not in ("month", "month_index")}
+
+
+def _month_index(field: str, scope: Scope) -> Case:
+    """0 for the range's first month, 1 for the next, ... (the organisation's months): a comparison per row,
+    cheaper than converting every timestamp to local time to truncate it."""
+    boundaries = [datetime.combine(month, time.min, tzinfo=scope.tz) for month in _months(scope)[1:]]
+    whens = [When(**{f"{field}__lt": boundary}, then=Value(index)) for index, boundary in enumerate(boundaries)]
+    return Case(*whens, default=Value(len(boundaries))) if whens else Value(0)
 
 
 def _months(scope: Scope) -> list[date]:
@@ -366,14 +401,18 @@ def ratings_in(scope: Scope) -> QuerySet[ProcessRating]:
     return ProcessRating.objects.filter(meeting__in=held_meetings_in(scope).values("pk")).order_by()
 
 
-def per_set(scope: Scope) -> list[dict]:
+def per_set(scope: Scope, pairs: list[dict] | None = None) -> list[dict]:
     """One row per set in scope: meetings, attendance, progress before meetings, actions, presentations, process
     ratings by month, and whether the set is at risk. Six grouped queries joined by set id."""
     sets = list(scope.sets.order_by("name").values("pk", "name", "status", "quorum"))
     meetings = _by_set(_meetings_by_set(scope))
-    attendance = _by_set(attendance_pairs(scope).values("learning_set_id").annotate(**PAIR_FIGURES))
+    pairs = pair_rows(scope) if pairs is None else pairs
+    attendance: dict[int, list] = {}
+    for row in pairs:
+        attendance.setdefault(row["learning_set_id"], []).append(row)
     actions = _by_set(actions_in(scope).values("learning_set_id").annotate(**action_figures(scope)))
     presenting = _by_set(_presenting_by_set(scope))
+    presentations = _by_set(_presentations_by_set(scope))
     ratings: dict[int, dict] = {}
     for row in (
         ratings_in(scope)
@@ -394,11 +433,13 @@ def per_set(scope: Scope) -> list[dict]:
         pk = learning_set["pk"]
         row = {"set_id": pk, "name": learning_set["name"], "status": learning_set["status"]}
         row["quorum"] = learning_set["quorum"]
-        row |= meetings.get(pk) or {"scheduled": 0, "held": 0, "cancelled": 0, "below_quorum": 0}
-        row.setdefault("average_present", None)
-        row |= _with_attendance_rates({**dict.fromkeys(PAIR_FIGURES, 0), **attendance.get(pk, {})})
+        row |= meetings.get(pk) or {"scheduled": 0, "held": 0, "cancelled": 0}
+        row |= _with_attendance_rates(_sum_pairs(attendance.get(pk, [])))
         row |= _with_action_rates({**EMPTY_ACTIONS, "median_to_done": None, **actions.get(pk, {})})
-        row |= presenting.get(pk) or {"people": 0, "never_presented": 0, "presentations": 0}
+        row |= presenting.get(pk) or {"people": 0, "never_presented": 0}
+        row["presentations"] = presentations.get(pk, {}).get("presentations", 0)
+        # Present per held meeting, from the pairs (only people expected at the meeting count).
+        row["average_present"] = row["present"] / row["held"] if row["held"] else None
         row["rating"] = overall.get(pk)
         row["ratings_by_month"] = [ratings.get(pk, {}).get(m) for m in months]
         row |= _risk(learning_set, row, cadence.get(pk), reference)
@@ -411,40 +452,37 @@ def _by_set(rows) -> dict[int, dict]:
 
 
 def _meetings_by_set(scope: Scope):
-    present = _count(Attendance.objects.filter(meeting=OuterRef("pk"), present=True))
     return (
         meetings_in(scope)
-        .annotate(present_n=present)
         .values("learning_set_id")
         .annotate(
             scheduled=Count("pk"),
             held=Count("pk", filter=Q(status=Meeting.Status.ENDED)),
             cancelled=Count("pk", filter=Q(status=Meeting.Status.CANCELLED)),
-            below_quorum=Count("pk", filter=Q(status=Meeting.Status.ENDED, present_n__lt=F("learning_set__quorum"))),
-            average_present=Avg("present_n", filter=Q(status=Meeting.Status.ENDED)),
         )
     )
 
 
 def _presenting_by_set(scope: Scope):
+    """People in each set now, and how many of them have not presented at a held meeting in the range."""
     held = held_meetings_in(scope).values("pk")
-    slots = AirtimeSlot.objects.filter(meeting__in=held, meeting__learning_set=OuterRef("learning_set"))
+    slots = AirtimeSlot.objects.filter(meeting__in=held)
     memberships = SetMembership.objects.filter(learning_set__in=scope.set_ids(), left_at=None).order_by()
     if scope.person:
         memberships = memberships.filter(user=scope.person)
-        slots = slots.filter(presenter=scope.person)
+    presented = slots.filter(meeting__learning_set=OuterRef("learning_set"), presenter=OuterRef("user"))
     return (
-        memberships.annotate(
-            presented=Exists(slots.filter(presenter=OuterRef("user"))),
-            set_presentations=_count(slots),
-        )
+        memberships.annotate(presented=Exists(presented))
         .values("learning_set_id")
-        .annotate(
-            people=Count("pk"),
-            never_presented=Count("pk", filter=Q(presented=False)),
-            presentations=Max("set_presentations"),
-        )
+        .annotate(people=Count("pk"), never_presented=Count("pk", filter=Q(presented=False)))
     )
+
+
+def _presentations_by_set(scope: Scope):
+    slots = AirtimeSlot.objects.filter(meeting__in=held_meetings_in(scope).values("pk")).order_by()
+    if scope.person:
+        slots = slots.filter(presenter=scope.person)
+    return slots.values(learning_set_id=F("meeting__learning_set_id")).annotate(presentations=Count("pk"))
 
 
 def _cadence_by_set(scope: Scope):
@@ -545,13 +583,14 @@ def person_rows(scope: Scope) -> QuerySet[SetMembership]:
 
 def report(scope: Scope) -> dict:
     """Everything the report page shows."""
-    sets = per_set(scope)
+    pairs = pair_rows(scope)
+    sets = per_set(scope, pairs)
     return {
         "meetings": meeting_totals(scope),
-        "attendance": attendance_totals(scope),
+        "attendance": attendance_totals(scope, pairs),
         "actions": action_totals(scope),
         "presenting": presentation_totals(scope),
-        "months": monthly(scope),
+        "months": monthly(scope, pairs),
         "sets": sets,
         "at_risk": [row for row in sets if row["at_risk"]],
     }

@@ -101,13 +101,14 @@ def dashboard(request, org_slug):
     organisation = permissions.report_dashboard_for(request.user, org_slug)
     start, end = queries.default_range(organisation)
     scope = queries.Scope(organisation=organisation, sets=organisation.learning_sets.all(), start=start, end=end)
-    sets = queries.per_set(scope)
+    pairs = queries.pair_rows(scope)
+    sets = queries.per_set(scope, pairs)
     context = {
         "organisation": organisation,
         "overview": queries.dashboard(organisation),
         "scope": scope,
         "meetings": queries.meeting_totals(scope),
-        "attendance": queries.attendance_totals(scope),
+        "attendance": queries.attendance_totals(scope, pairs),
         "actions": queries.action_totals(scope),
         "at_risk": [row for row in sets if row["at_risk"]],
     }

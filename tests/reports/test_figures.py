@@ -112,14 +112,14 @@ def test_per_set_and_sets_at_risk(world):
 
 
 ALPHA = dict(
-    scheduled=4, held=3, cancelled=1, below_quorum=0, average_present=2.3, expected=11, present=7, apologies=2,
+    scheduled=4, held=3, cancelled=1, average_present=2.3, expected=11, present=7, apologies=2,
     absent=2, attendance_rate=63.6, engagement_due=11, engaged=3, engagement_rate=27.3, committed=5, done=2,
     dropped=1, open=2, overdue=1, completion_rate=40.0, median_days_to_done=20.0, people=3, never_presented=1,
     presentations=3, rating=7.7, ratings_by_month=[7.0, 9.0, None], usual_interval_days=30.7,
     low_attendance=False, meeting_overdue=False, at_risk=False,
 )  # fmt: skip
 BETA = dict(
-    scheduled=1, held=1, cancelled=0, below_quorum=1, average_present=2.0, expected=3, present=2, apologies=0,
+    scheduled=1, held=1, cancelled=0, average_present=2.0, expected=3, present=2, apologies=0,
     absent=1, attendance_rate=66.7, engagement_due=3, engaged=1, engagement_rate=33.3, committed=2, done=1,
     dropped=0, open=1, overdue=1, completion_rate=50.0, median_days_to_done=4.0, people=3, never_presented=2,
     presentations=1, rating=4.0, ratings_by_month=[4.0, None, None], usual_interval_days=21.0,
