@@ -65,6 +65,15 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def analyze(url: str) -> None:
+    """Fresh planner statistics, as autovacuum keeps them on a live database: just after a bulk seed the
+    planner would otherwise guess row counts (and pick, e.g., a bitmap scan over every ended meeting)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
@@ -142,6 +151,7 @@ def main() -> int:
     os.environ.update(env)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_demo", "--scale", str(args.scale))
+    analyze(database_url)
     manage(env, "collectstatic", "--noinput", "-v0")
 
     sys.path.insert(0, str(ROOT))

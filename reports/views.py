@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
@@ -6,6 +7,8 @@ from django.utils.translation import gettext as _
 from reports import charts, export, queries
 from reports.forms import ReportForm
 from sets import permissions
+
+SETS_PER_PAGE = 50
 
 
 def _scope(request, org_slug):
@@ -77,6 +80,12 @@ def report(request, org_slug, *, printing: bool = False):
         if scope.learning_set or scope.person:
             context["people"] = list(queries.person_rows(scope))
         context["rated_sets"] = [row for row in figures["sets"] if row["rating"] is not None]
+        # The table of sets, 50 at a time (all of them in the print version and the CSV).
+        others = request.GET.copy()
+        others.pop("sets_page", None)
+        per_page = max(len(figures["sets"]), 1) if printing else SETS_PER_PAGE
+        context["sets_page"] = Paginator(figures["sets"], per_page).get_page(request.GET.get("sets_page"))
+        context["sets_page_query"] = others.urlencode()
     return render(request, "reports/report.html", context, status=200 if scope else 400)
 
 
