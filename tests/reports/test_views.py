@@ -199,3 +199,20 @@ QUERIES = {
     ("reports:report-print", ()): 19,
     ("reports:report-csv", ()): 3,
 }
+
+
+def test_the_set_page_links_its_facilitator_and_admins_to_the_report_and_members_not(client, world):
+    link = f"{reverse('reports:report', args=[world.organisation.slug])}?set={world.alpha.pk}"
+    page = reverse("sets:detail", args=[world.alpha.pk])
+    for user, shown in [(world.people["fa"], True), (world.admin, True), (world.people["a1"], False)]:
+        client.force_login(user)
+        assert (link in client.get(page).content.decode()) is shown
+
+
+def test_the_organisation_page_links_admins_to_the_dashboard(client, world):
+    dashboard = reverse("reports:dashboard", args=[world.organisation.slug])
+    page = reverse("sets:organisation", args=[world.organisation.slug])
+    client.force_login(world.admin)
+    assert dashboard in client.get(page).content.decode()
+    client.force_login(world.people["fa"])
+    assert dashboard not in client.get(page).content.decode()
