@@ -41,40 +41,16 @@ class _Echo:
 
 
 def csv_lines(scope: queries.Scope):
-    """The CSV's lines, header first; rows come from .iterator() (a server-side cursor on PostgreSQL)."""
+    """The CSV's lines, header first; rows come from a server-side cursor on PostgreSQL."""
     writer = csv.writer(_Echo())
     yield writer.writerow([name for name, _help in CSV_COLUMNS])
-    for row in (
-        queries.person_rows(scope)
-        .values(
-            "learning_set__name",
-            "learning_set_id",
-            "user__full_name",
-            "user__email",
-            "role",
-            "joined_at",
-            "left_at",
-            "meetings_expected",
-            "present",
-            "apologies",
-            "absent",
-            "engagement_due",
-            "engaged",
-            "presented",
-            "committed",
-            "done",
-            "dropped",
-            "open",
-            "overdue",
-        )
-        .iterator(chunk_size=2000)
-    ):
+    for row in queries.person_rows(scope):
         yield writer.writerow(
             [
-                row["learning_set__name"],
-                row["learning_set_id"],
-                row["user__full_name"],
-                row["user__email"],
+                row["set_name"],
+                row["set_id"],
+                row["person"],
+                row["email"],
                 row["role"],
                 timezone.localtime(row["joined_at"], scope.tz).date().isoformat(),
                 timezone.localtime(row["left_at"], scope.tz).date().isoformat() if row["left_at"] else "",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -46,6 +46,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from meetings.models import Action, ActionUpdate, AirtimeSlot, Attendance, Meeting, ProcessRating
@@ -160,7 +161,7 @@ PAIR_FIGURES = ["expected", "present", "apologies", "engagement_due", "engaged"]
 # window starts at the set's previous held meeting (LAG), and progress counts for a pair when the person logged an
 # update on one of the set's actions inside it. Every join is an equi-join the database can hash; nothing is
 # evaluated once per pair. Month numbers are 0, 1, ... from the range's first month, in the organisation's zone.
-PAIRS_SQL = """
+PAIRS_CTES = """
 WITH held AS (
     SELECT m.id, m.learning_set_id, m.starts_at,
            LAG(m.starts_at) OVER (PARTITION BY m.learning_set_id ORDER BY m.starts_at) AS prev_start
@@ -183,8 +184,9 @@ engaged AS (
         AND u.created_at >= w.prev_start AND u.created_at < w.starts_at
     WHERE u.created_at < %s AND {person_updates}
 )
-SELECT p.learning_set_id,
-       {month} AS month_index,
+"""
+
+PAIR_COUNTS = """
        COUNT(*) AS expected,
        SUM(CASE WHEN att.present THEN 1 ELSE 0 END) AS present,
        SUM(CASE WHEN att.present THEN 0 WHEN att.rsvp = %s THEN 1 ELSE 0 END) AS apologies,
@@ -193,39 +195,142 @@ SELECT p.learning_set_id,
 FROM pairs p
 LEFT JOIN {attendance} att ON att.meeting_id = p.meeting_id AND att.user_id = p.user_id
 LEFT JOIN engaged e ON e.meeting_id = p.meeting_id AND e.author_id = p.user_id
+"""
+
+PAIRS_SQL = (
+    PAIRS_CTES
+    + "SELECT p.learning_set_id, {month} AS month_index,"
+    + PAIR_COUNTS
+    + """
 GROUP BY p.learning_set_id, month_index
 """
+)
+
+# One row per person per set (the CSV and the per-person table): the pairs, actions and presentations grouped by
+# (set, person) and joined to the memberships, so the database hashes and sorts once and a cursor streams it.
+PERSON_SQL = (
+    PAIRS_CTES
+    + """,
+pair_counts AS (
+    SELECT p.learning_set_id, p.user_id,"""
+    + PAIR_COUNTS
+    + """
+    GROUP BY p.learning_set_id, p.user_id
+),
+action_counts AS (
+    SELECT a.learning_set_id, a.owner_id,
+           COUNT(*) AS committed,
+           SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END) AS done,
+           SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END) AS dropped,
+           SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END) AS open,
+           SUM(CASE WHEN a.status = %s AND a.due_on < %s THEN 1 ELSE 0 END) AS overdue
+    FROM {action} a
+    WHERE a.learning_set_id IN ({sets}) AND a.created_at >= %s AND a.created_at < %s
+    GROUP BY a.learning_set_id, a.owner_id
+),
+slot_counts AS (
+    SELECT w.learning_set_id, s.presenter_id, COUNT(*) AS presented
+    FROM {slot} s JOIN windows w ON w.id = s.meeting_id
+    GROUP BY w.learning_set_id, s.presenter_id
+)
+SELECT ls.name AS set_name, ls.id AS set_id, u.id AS user_id,
+       COALESCE(NULLIF(u.full_name, ''), u.email) AS person, u.email, sm.role, sm.joined_at, sm.left_at,
+       COALESCE(pc.expected, 0) AS meetings_expected, COALESCE(pc.present, 0) AS present,
+       COALESCE(pc.apologies, 0) AS apologies, COALESCE(pc.engagement_due, 0) AS engagement_due,
+       COALESCE(pc.engaged, 0) AS engaged, COALESCE(sc.presented, 0) AS presented,
+       COALESCE(ac.committed, 0) AS committed, COALESCE(ac.done, 0) AS done, COALESCE(ac.dropped, 0) AS dropped,
+       COALESCE(ac.open, 0) AS open, COALESCE(ac.overdue, 0) AS overdue
+FROM {membership} sm
+JOIN {learning_set} ls ON ls.id = sm.learning_set_id
+JOIN {user} u ON u.id = sm.user_id
+LEFT JOIN pair_counts pc ON pc.learning_set_id = sm.learning_set_id AND pc.user_id = sm.user_id
+LEFT JOIN action_counts ac ON ac.learning_set_id = sm.learning_set_id AND ac.owner_id = sm.user_id
+LEFT JOIN slot_counts sc ON sc.learning_set_id = sm.learning_set_id AND sc.presenter_id = sm.user_id
+WHERE sm.learning_set_id IN ({sets}) AND {person_members}
+ORDER BY ls.name, ls.id, person, u.id
+"""
+)
+
+TABLES = {
+    "meeting": Meeting._meta.db_table,
+    "membership": SetMembership._meta.db_table,
+    "update": ActionUpdate._meta.db_table,
+    "action": Action._meta.db_table,
+    "attendance": Attendance._meta.db_table,
+    "slot": AirtimeSlot._meta.db_table,
+    "learning_set": LearningSet._meta.db_table,
+    "user": User._meta.db_table,
+}
+
+
+def _cte_sql(scope: Scope, template: str, **extra) -> tuple[str, list, list]:
+    """The SQL (tables, scope filters) and the CTEs' parameters; also the scope's sets' parameters."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sets_sql, sets_params = scope.set_ids().query.sql_with_params()
+    person = scope.person.pk if scope.person else None
+    sql = template.format(
+        **TABLES,
+        sets=sets_sql,
+        person_pairs="sm.user_id = %s" if person else "1 = 1",
+        person_updates="u.author_id = %s" if person else "1 = 1",
+        person_members="sm.user_id = %s" if person else "1 = 1",
+        **extra,
+    )
+    params = [Meeting.Status.ENDED.value, adapt(scope.end_at), *sets_params, adapt(scope.start_at)]
+    params += [person] if person else []
+    params += [adapt(scope.end_at)] + ([person] if person else [])
+    return sql, params, list(sets_params)
 
 
 def pair_rows(scope: Scope) -> list[dict]:
     """Attendance and progress before meetings, one row per (set, month): the figures in PAIR_FIGURES."""
     adapt = connection.ops.adapt_datetimefield_value
-    sets_sql, sets_params = scope.set_ids().query.sql_with_params()
     boundaries = [datetime.combine(month, time.min, tzinfo=scope.tz) for month in _months(scope)[1:]]
-    month_sql = "CASE " + " ".join(f"WHEN p.starts_at < %s THEN {i}" for i in range(len(boundaries)))
-    month_sql += f" ELSE {len(boundaries)} END" if boundaries else "0"
-    if not boundaries:
-        month_sql = "0"
-    person = scope.person.pk if scope.person else None
-    sql = PAIRS_SQL.format(
-        meeting=Meeting._meta.db_table,
-        membership=SetMembership._meta.db_table,
-        update=ActionUpdate._meta.db_table,
-        action=Action._meta.db_table,
-        attendance=Attendance._meta.db_table,
-        sets=sets_sql,
-        person_pairs="sm.user_id = %s" if person else "1 = 1",
-        person_updates="u.author_id = %s" if person else "1 = 1",
-        month=month_sql,
-    )
-    params = [Meeting.Status.ENDED.value, adapt(scope.end_at), *sets_params, adapt(scope.start_at)]
-    params += [person] if person else []
-    params += [adapt(scope.end_at)] + ([person] if person else [])
+    month_sql = "0"
+    if boundaries:
+        month_sql = "CASE " + " ".join(f"WHEN p.starts_at < %s THEN {i}" for i in range(len(boundaries)))
+        month_sql += f" ELSE {len(boundaries)} END"
+    sql, params, _sets_params = _cte_sql(scope, PAIRS_SQL, month=month_sql)
     params += [adapt(boundary) for boundary in boundaries] + [Attendance.Rsvp.APOLOGIES.value]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def person_rows(scope: Scope, chunk_size: int = 2000):
+    """One dict per person per set (current or past members), ordered by set and name; streamed from a
+    server-side cursor on PostgreSQL (fetchmany on SQLite), so the CSV never holds every row."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sql, params, sets_params = _cte_sql(scope, PERSON_SQL)
+    open_, done, dropped = Action.Status.OPEN.value, Action.Status.DONE.value, Action.Status.DROPPED.value
+    params += [Attendance.Rsvp.APOLOGIES.value, done, dropped, open_, open_, scope.today, *sets_params]
+    params += [adapt(scope.start_at), adapt(scope.end_at), *sets_params]
+    params += [scope.person.pk] if scope.person else []
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                item = dict(zip(columns, row, strict=True))
+                item["joined_at"], item["left_at"] = _aware(item["joined_at"]), _aware(item["left_at"])
+                item["absent"] = item["meetings_expected"] - item["present"] - item["apologies"]
+                yield item
+
+
+def _aware(value):
+    """A timestamp from a raw query: SQLite gives naive UTC (text or datetime), PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def person_table(scope: Scope) -> list[dict]:
+    """person_rows for the page (one set or one person: a handful of rows), with the role's label."""
+    labels = dict(SetMembership.Role.choices)
+    return [{**row, "role_label": labels.get(row["role"], row["role"])} for row in person_rows(scope)]
 
 
 def _sum_pairs(rows) -> dict:
@@ -516,69 +621,6 @@ def _risk(learning_set: dict, row: dict, cadence: dict | None, reference: dateti
         "meeting_overdue": active and overdue_meeting,
         "at_risk": active and (low_attendance or overdue_meeting),
     }
-
-
-def person_rows(scope: Scope) -> QuerySet[SetMembership]:
-    """One row per person per set (a SetMembership, current or past, annotated with counts): the per-person table
-    and the CSV export. Correlated subqueries on indexed columns, so it streams with .iterator()."""
-    memberships = (
-        SetMembership.objects.filter(learning_set__in=scope.set_ids())
-        .select_related("learning_set", "user")
-        .order_by("learning_set__name", "learning_set_id", "user__full_name", "user_id")
-    )
-    if scope.person:
-        memberships = memberships.filter(user=scope.person)
-    until = Coalesce(OuterRef("left_at"), Value(FAR_FUTURE))
-    held = Meeting.objects.filter(
-        learning_set=OuterRef("learning_set"),
-        status=Meeting.Status.ENDED,
-        starts_at__gte=scope.start_at,
-        starts_at__lt=scope.end_at,
-    ).filter(starts_at__lt=until)
-    attended = Attendance.objects.filter(
-        user=OuterRef("user"),
-        meeting__learning_set=OuterRef("learning_set"),
-        meeting__status=Meeting.Status.ENDED,
-        meeting__starts_at__gte=scope.start_at,
-        meeting__starts_at__lt=scope.end_at,
-    ).filter(meeting__starts_at__lt=until)
-    with_previous = held.annotate(prev_start=_previous_held_start()).filter(prev_start__isnull=False)
-    engaged = with_previous.filter(
-        Exists(
-            ActionUpdate.objects.filter(
-                author=OuterRef(OuterRef("user")),
-                action__learning_set=OuterRef("learning_set"),
-                created_at__gte=OuterRef("prev_start"),
-                created_at__lt=OuterRef("starts_at"),
-            )
-        )
-    )
-    actions = Action.objects.filter(
-        owner=OuterRef("user"),
-        learning_set=OuterRef("learning_set"),
-        created_at__gte=scope.start_at,
-        created_at__lt=scope.end_at,
-    )
-    presented = AirtimeSlot.objects.filter(
-        presenter=OuterRef("user"),
-        meeting__learning_set=OuterRef("learning_set"),
-        meeting__status=Meeting.Status.ENDED,
-        meeting__starts_at__gte=scope.start_at,
-        meeting__starts_at__lt=scope.end_at,
-    )
-    return memberships.annotate(
-        meetings_expected=_count(held),
-        present=_count(attended.filter(present=True)),
-        apologies=_count(attended.filter(present=False, rsvp=Attendance.Rsvp.APOLOGIES)),
-        engagement_due=_count(with_previous),
-        engaged=_count(engaged),
-        presented=_count(presented),
-        committed=_count(actions),
-        done=_count(actions.filter(status=Action.Status.DONE)),
-        dropped=_count(actions.filter(status=Action.Status.DROPPED)),
-        open=_count(actions.filter(status=Action.Status.OPEN)),
-        overdue=_count(actions.filter(status=Action.Status.OPEN, due_on__lt=scope.today)),
-    ).annotate(absent=F("meetings_expected") - F("present") - F("apologies"))
 
 
 def report(scope: Scope) -> dict:

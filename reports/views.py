@@ -78,7 +78,7 @@ def report(request, org_slug, *, printing: bool = False):
         figures = queries.report(scope)
         context |= {"figures": figures, **_charts(figures)}
         if scope.learning_set or scope.person:
-            context["people"] = list(queries.person_rows(scope))
+            context["people"] = queries.person_table(scope)
         context["rated_sets"] = [row for row in figures["sets"] if row["rating"] is not None]
         # The table of sets, 50 at a time (all of them in the print version and the CSV).
         others = request.GET.copy()

@@ -135,15 +135,14 @@ def test_report_lists_only_beta_at_risk(world):
 
 def test_person_rows(world):
     rows = {
-        (row.learning_set.name, row.user.full_name): row
-        for row in queries.person_rows(scope(world, learning_set=world.alpha))
+        (row["set_name"], row["person"]): row for row in queries.person_rows(scope(world, learning_set=world.alpha))
     }
     assert sorted(rows) == [("Alpha", f"Person {k}") for k in ("A1", "A2", "A3", "FA")]
     fields = ["meetings_expected", "present", "apologies", "absent", "engagement_due", "engaged", "presented",
               "committed", "done", "dropped", "open", "overdue"]  # fmt: skip
 
     def figures(key):
-        return [getattr(rows[("Alpha", f"Person {key}")], name) for name in fields]
+        return [rows[("Alpha", f"Person {key}")][name] for name in fields]
 
     # a1: expected m1 m2 m3; present m1 m3, apologies m2; progress before m1 and m2; presented at m1 and m2;
     # committed x1 (done) and x3 (dropped).
