@@ -3,7 +3,9 @@
 Nothing here reads a content field (issue titles and summaries, questions, action texts, updates, reflections,
 journal entries, notes): only counts, rates, dates and statuses leave these functions. Each function is one query
 (or a fixed few) whatever the size of the organisation; rows are grouped in SQL, never looped over in Python
-(the per-set table only joins a handful of already-aggregated rows by set id).
+(Python only adds up already-aggregated (set, month) rows and joins per-set rows by set id). Attendance, progress
+before meetings and the per-person rows are plain SQL (PAIRS_SQL, PERSON_SQL) that runs as is on PostgreSQL and
+SQLite; the rest is the ORM.
 
 Definitions (also on the report page and in the README):
 - a meeting counts in the range when it starts in it (the organisation's time zone); held = ended.
@@ -34,17 +36,15 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -54,7 +54,6 @@ from sets.models import Invitation, LearningSet, Organisation, OrganisationMembe
 
 DEFAULT_DAYS = 90
 CHART_SETS = 20  # the per-set comparison chart shows this many sets, lowest attendance first
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
 
 
 class Median(Aggregate):
@@ -84,11 +83,6 @@ class _SQLiteMedian:
 
     def finalize(self):
         return statistics.median(self.values) if self.values else None
-
-
-def _count(queryset: QuerySet) -> Coalesce:
-    """COUNT(*) of a correlated subquery, 0 when it matches nothing."""
-    return Coalesce(Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")), 0)
 
 
 @dataclass(frozen=True)
@@ -142,16 +136,6 @@ def meetings_in(scope: Scope) -> QuerySet[Meeting]:
 
 def held_meetings_in(scope: Scope) -> QuerySet[Meeting]:
     return meetings_in(scope).filter(status=Meeting.Status.ENDED)
-
-
-def _previous_held_start():
-    return Subquery(
-        Meeting.objects.filter(
-            learning_set=OuterRef("learning_set"), status=Meeting.Status.ENDED, starts_at__lt=OuterRef("starts_at")
-        )
-        .order_by("-starts_at")
-        .values("starts_at")[:1]
-    )
 
 
 PAIR_FIGURES = ["expected", "present", "apologies", "engagement_due", "engaged"]
