@@ -26,6 +26,7 @@ def _scope(request, org_slug):
         scoped = sets.filter(pk=learning_set.pk)
     if form.cleaned_data.get("person"):
         person = permissions.report_person_for(organisation, sets, form.cleaned_data["person"])
+        scoped = scoped.filter(memberships__user=person)  # their sets only (one membership row per set)
     scope = queries.Scope(
         organisation=organisation,
         sets=scoped,

@@ -216,3 +216,10 @@ def test_the_organisation_page_links_admins_to_the_dashboard(client, world):
     assert dashboard in client.get(page).content.decode()
     client.force_login(world.people["fa"])
     assert dashboard not in client.get(page).content.decode()
+
+
+def test_one_persons_report_covers_only_their_sets(client, world):
+    client.force_login(world.admin)
+    beta_at_risk = "<strong>Beta</strong>"
+    assert beta_at_risk in client.get(url(world, person=world.people["b1"].pk)).content.decode()
+    assert beta_at_risk not in client.get(url(world, person=world.people["a1"].pk)).content.decode()
