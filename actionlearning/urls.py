@@ -16,5 +16,6 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("", include("meetings.urls")),
     path("", include("learning.urls")),
+    path("", include("reports.urls")),
     path("", include("sets.urls")),
 ]

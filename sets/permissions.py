@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.models import User
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
 
 
@@ -306,3 +307,39 @@ def update_for_encourager(user, queryset: QuerySet, pk: int):
     if not can_encourage(user, update.action):
         raise PermissionDenied
     return update
+
+
+def report_scope_for(user, slug: str) -> tuple[Organisation, QuerySet[LearningSet]]:
+    """The organisation and the sets whose participation report the user may read (counts, rates, dates and
+    statuses only; never content): every set for its admins, the sets they facilitate (open or closed) for
+    facilitators. 404 for strangers to the organisation, 403 for its other members."""
+    organisation = organisation_for_member(user, slug)
+    sets = LearningSet.objects.filter(organisation=organisation)
+    if organisation.viewer_is_admin:
+        return organisation, sets
+    facilitated = SetMembership.objects.filter(
+        user=user, left_at=None, role=SetMembership.Role.FACILITATOR, learning_set__organisation=organisation
+    )
+    if not facilitated.exists():
+        raise PermissionDenied
+    return organisation, sets.filter(pk__in=facilitated.values("learning_set_id"))
+
+
+def report_set_for(sets: QuerySet[LearningSet], set_id: int) -> LearningSet:
+    """One set of a report scope (report_scope_for): 404 for any other set, as if it did not exist."""
+    return get_object_or_404(sets, pk=set_id)
+
+
+def report_person_for(organisation: Organisation, sets: QuerySet[LearningSet], user_id: int):
+    """One person of a report scope: someone who is (or was) in one of its sets, or, for the organisation's
+    admins, anyone in the organisation. 404 for anyone else."""
+    if getattr(organisation, "viewer_is_admin", False):
+        people = User.objects.filter(organisation_memberships__organisation=organisation)
+    else:
+        people = User.objects.filter(set_memberships__learning_set__in=sets.values("pk"))
+    return get_object_or_404(people.distinct(), pk=user_id)
+
+
+def report_dashboard_for(user, slug: str) -> Organisation:
+    """The organisation dashboard (people, sets, invitations and headline figures): its admins only."""
+    return organisation_for_admin(user, slug)

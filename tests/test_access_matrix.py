@@ -44,6 +44,7 @@ SET_FACILITATE_WRITE = statuses(LOGIN, 404, 404, 404, 403, 302, 403)
 SET_OWN_READ = statuses(LOGIN, 404, 404, 404, 200, 200, 403)
 AUTHOR_ONLY_READ = statuses(LOGIN, 404, 404, 404, 200, 404, 404)  # the member is the author
 AUTHOR_ONLY_WRITE = statuses(LOGIN, 404, 404, 404, 302, 404, 404)
+REPORT_READ = statuses(LOGIN, 404, 404, 403, 403, 200, 200)
 
 # name: (method, how to build the URL's arguments, POST data, expected status per role)
 MATRIX = {
@@ -221,6 +222,11 @@ MATRIX = {
         statuses(LOGIN, 404, 404, 404, 302, 403, 403),
     ),
     "meetings:board": ("get", lambda w: {"set_id": w.set.pk}, None, SET_OWN_READ),
+    # reports: admins see their organisation's; facilitators the sets they facilitate; other members get 403.
+    "reports:dashboard": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_ADMIN_READ),
+    "reports:report": ("get", lambda w: {"org_slug": w.org.slug}, None, REPORT_READ),
+    "reports:report-print": ("get", lambda w: {"org_slug": w.org.slug}, None, REPORT_READ),
+    "reports:report-csv": ("get", lambda w: {"org_slug": w.org.slug}, None, REPORT_READ),
 }
 
 THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
