@@ -1,5 +1,6 @@
 """Between meetings in two browsers: a member logs progress from the home page without a reload; a set-mate
-leaves a word of support on the board and sees it there; the member sees it on the action's timeline."""
+leaves a word of support on the board and sees it there; the member sees it on the action's timeline; the member
+writes a journal entry and shares it with the set, and the set-mate finds it on their home and reads it."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from meetings.models import ActionUpdate, Attendance, Encouragement
-from tests.browser.conftest import log_in
+from tests.browser.conftest import label, log_in
 from tests.factories import PASSWORD, ActionFactory, MeetingFactory, SetMembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,4 +71,18 @@ def test_progress_from_home_and_support_from_the_board(live_server, browser, lea
     # The member sees it on the action's timeline.
     home.goto(live_server.url + reverse("meetings:action", args=[action.pk]))
     expect(home.locator(".timeline")).to_contain_text("Great start, keep going! — Mia Mate")
+
+    # The member writes in their journal and shares the entry with the set; the set-mate finds it on their home.
+    home.goto(live_server.url + reverse("learning:entry-new"))
+    home.get_by_label(label("Title")).fill("What the night team taught me")
+    home.get_by_label(label("About myself")).fill("I listen better when I ask first.")
+    home.get_by_label(label("Set")).select_option(label=learning_set.name)
+    home.get_by_role("button", name="Save entry").click()
+    home.get_by_role("button", name=f"Share with {learning_set.name}").click()
+    expect(home.get_by_text("Shared with the set on")).to_be_visible()
+    board.goto(live_server.url + reverse("sets:home"))
+    news = board.locator(".shared-list li", has_text="shared a journal entry")
+    expect(news).to_contain_text("Milo Member")
+    news.get_by_role("link", name="read it").click()
+    expect(board.get_by_text("I listen better when I ask first.")).to_be_visible()
     member_context.close()
