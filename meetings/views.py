@@ -705,10 +705,10 @@ def action_new(request):
     from meetings.forms import ActionForm
 
     sets = list(permissions.my_sets(request.user).filter(status="active").order_by("name"))
-    issue_id = request.POST.get("issue") or request.GET.get("issue")
+    issue_id = _number(request.POST, "issue") or _number(request.GET, "issue")
     issue = None
-    if issue_id and issue_id.isdigit():  # an action on one of my issues (from the issue's page)
-        issue = permissions.issue_for_owner(request.user, Issue.objects.all(), int(issue_id))
+    if issue_id:  # an action on one of my issues (from the issue's page)
+        issue = permissions.issue_for_owner(request.user, Issue.objects.all(), issue_id)
     initial = {"learning_set": issue.learning_set_id if issue else request.GET.get("set") or ""}
     if not initial["learning_set"] and len(sets) == 1:
         initial["learning_set"] = sets[0].pk

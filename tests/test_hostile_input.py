@@ -11,7 +11,7 @@ Afterwards every page is read again as everyone: a marker that was stored must c
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 from django.test import Client
@@ -20,6 +20,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learning.views import LINKS
 from meetings import live
 from meetings.models import Meeting
 from tests.test_access_matrix import MATRIX, World
@@ -56,10 +57,12 @@ LAST = ("/close/", "/cancel/", "/remove/", "/two-factor/", "/accounts/")
 class Form:
     action: str
     fields: dict[str, str] = field(default_factory=dict)
+    method: str = "post"
 
 
 class FormParser(HTMLParser):
-    """Collects every POST form of a page with its fields' initial values."""
+    """Collects every form of a page with its fields' initial values, and the query strings its links carry
+    (as GET forms)."""
 
     def __init__(self, page_path: str):
         super().__init__()
@@ -67,9 +70,14 @@ class FormParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and (attrs.get("method") or "").lower() == "post":
-            self.form = Form(action=urljoin(self.page_path, attrs.get("action") or ""))
+        if tag == "form":
+            method = (attrs.get("method") or "get").lower()
+            self.form = Form(action=urljoin(self.page_path, attrs.get("action") or ""), method=method)
             self.forms.append(self.form)
+        elif "?" in (attrs.get("hx-get") or "") or (tag == "a" and "?" in (attrs.get("href") or "")):
+            target = urlsplit(urljoin(self.page_path, attrs.get("hx-get") or attrs["href"]))
+            if target.path.startswith("/") and not target.netloc:
+                self.forms.append(Form(action=target.path, fields=dict(parse_qsl(target.query)), method="get"))
         elif self.form is None:
             return
         elif tag == "input" and attrs.get("name") and attrs.get("name") != "csrfmiddlewaretoken":
@@ -111,7 +119,7 @@ def readable_pages(world, role):
             yield reverse(name, kwargs=kwargs(world))
 
 
-def collect_forms(world, pages=None, skip=()) -> list[tuple[str, Form]]:
+def collect_forms(world, pages=None, skip=(), method="post") -> list[tuple[str, Form]]:
     seen, forms = set(), []
     for role in ROLES:
         client = Client()
@@ -122,7 +130,7 @@ def collect_forms(world, pages=None, skip=()) -> list[tuple[str, Form]]:
                 continue  # downloads and feeds have no forms
             parser = FormParser(path)
             parser.feed(response.content.decode())
-            for form in parser.forms:
+            for form in (each for each in parser.forms if each.method == method):
                 # Once per form, by the first role that sees it (the facilitator sees the most; the others add the
                 # forms only they have): the same form from another role reaches the same code.
                 key = (form.action, tuple(sorted(form.fields)))
@@ -231,3 +239,28 @@ def test_a_nul_character_is_refused_with_a_clear_message_and_nothing_saved(clien
     assert "cannot be saved (NUL)" in response.content.decode()
     assert not JournalEntry.objects.exists()
     assert client.get(reverse("meetings:my-actions"), {"status": "open\x00"}).status_code == 400
+
+
+QUERY_VALUES = ["", "abc", "-1", "0", "99999999999999999999", "²", "2026-02-30", "Mars/Olympus_Mons", MARKUP]
+
+
+def test_hostile_query_strings_never_break_a_page(world):
+    """Every query parameter the pages use (in their GET forms and their links: filters, pages, searches, date
+    ranges, the live poll's version) with values that are not what it expects: never a 500, never markup shown."""
+    forms = collect_forms(world, method="get")
+    # Pagination and the journal's "write about this" links, wherever a page could carry them.
+    for role in ROLES:
+        forms += [(role, Form(action=path, fields={"page": "2"}, method="get")) for path in readable_pages(world, role)]
+    forms.append(("member", Form(action=reverse("learning:entry-new"), fields=dict.fromkeys(LINKS, "1"), method="get")))
+    assert len({name for _role, form in forms for name in form.fields}) >= 5, "too few parameters found"
+    clients = {}
+    for role in ROLES:
+        clients[role] = Client(raise_request_exception=False)
+        clients[role].force_login(world.users[role])
+    for role, form in forms:
+        for name in sorted(form.fields):
+            for value in QUERY_VALUES:
+                response = clients[role].get(form.action, {**form.fields, name: value})
+                assert response.status_code < 500, f"GET {form.action}?{name}={value!r} as {role}: 500"
+                if not response.streaming and response["Content-Type"].startswith("text/html"):
+                    assert "<script>hostile()" not in response.content.decode()
