@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from celery.app.task import Task
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from learning.models import JournalEntry
@@ -133,3 +134,23 @@ def test_messages_emails_and_logs_carry_no_confidential_content(
     logged = caplog.text + "".join(str(record.args) for record in caplog.records)
     for marker in MARKERS.values():
         assert marker not in logged
+
+
+def test_an_error_while_saving_content_logs_no_content(client, member, monkeypatch, caplog):
+    """A request that fails with content in it: the error report (Django's request log, with its traceback) names
+    the page, never what was typed."""
+    from learning import services as learning_services
+
+    def broken(**kwargs):
+        raise RuntimeError("the journal is broken")
+
+    monkeypatch.setattr(learning_services, "write_entry", lambda **kwargs: broken(**kwargs))
+    caplog.set_level(logging.DEBUG)
+    client.raise_request_exception = False
+    client.force_login(member)
+    response = client.post(
+        reverse("learning:entry-new"), {"title": "SIDE-ERROR-TITLE-91c", "body": "SIDE-ERROR-BODY-91c"}
+    )
+    assert response.status_code == 500
+    assert "Internal Server Error" in caplog.text and "the journal is broken" in caplog.text  # it was reported
+    assert "SIDE-ERROR" not in caplog.text + "".join(str(record.args) for record in caplog.records)
