@@ -14,7 +14,7 @@ import uuid
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CASCADE
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,26 +49,25 @@ def _placeholder() -> User:
     return user
 
 
-def _shared_rows(user, organisation) -> list[tuple]:
-    """(queryset, field) for every row in the organisation's sets that carries the person as its author."""
-    in_sets = Q(learning_set__organisation=organisation)
-    in_meetings = Q(meeting__learning_set__organisation=organisation)
-    return [
-        (Issue.objects.filter(in_sets, owner=user), "owner"),
-        (Action.objects.filter(in_sets, owner=user), "owner"),
-        (ActionUpdate.objects.filter(author=user, action__learning_set__organisation=organisation), "author"),
-        (Encouragement.objects.filter(author=user, update__action__learning_set__organisation=organisation), "author"),
-        (Reflection.objects.filter(in_meetings, author=user), "author"),
-        (ProcessRating.objects.filter(in_meetings, author=user), "author"),
-        (Question.objects.filter(author=user, slot__meeting__learning_set__organisation=organisation), "author"),
-        (AirtimeSlot.objects.filter(in_meetings, presenter=user), "presenter"),
-        (Attendance.objects.filter(in_meetings, user=user), "user"),
-        (MeetingEvent.objects.filter(in_meetings, actor=user), "actor"),
-        (Meeting.objects.filter(in_sets, facilitator=user), "facilitator"),
-        (Meeting.objects.filter(in_sets, created_by=user), "created_by"),
-        (JournalEntry.objects.filter(in_sets, author=user), "author"),
-        (SetMembership.objects.filter(in_sets, user=user), "user"),
-    ]
+# Every row that names a person, in one list: (model, the field naming the person, the path to its organisation).
+# Anonymising hands these to the stand-in; an account that still has any of them stays (closed) on deletion.
+CREDITED = [
+    (Issue, "owner", "learning_set__organisation"),
+    (Action, "owner", "learning_set__organisation"),
+    (ActionUpdate, "author", "action__learning_set__organisation"),
+    (Encouragement, "author", "update__action__learning_set__organisation"),
+    (Reflection, "author", "meeting__learning_set__organisation"),
+    (ProcessRating, "author", "meeting__learning_set__organisation"),
+    (Question, "author", "slot__meeting__learning_set__organisation"),
+    (AirtimeSlot, "presenter", "meeting__learning_set__organisation"),
+    (Attendance, "user", "meeting__learning_set__organisation"),
+    (MeetingEvent, "actor", "meeting__learning_set__organisation"),
+    (Meeting, "facilitator", "learning_set__organisation"),
+    (Meeting, "created_by", "learning_set__organisation"),
+    (JournalEntry, "author", "learning_set__organisation"),
+    (LibraryItem, "author", "organisation"),
+    (SetMembership, "user", "learning_set__organisation"),
+]
 
 
 def _depart(*, user, organisation: Organisation) -> str:
@@ -81,32 +80,20 @@ def _depart(*, user, organisation: Organisation) -> str:
     SetMembership.objects.filter(user=user, learning_set__organisation=organisation, left_at=None).update(left_at=now)
     if organisation.departure_policy == Organisation.DeparturePolicy.ANONYMISE:
         stand_in = _placeholder()
-        for rows, field in _shared_rows(user, organisation):
-            rows.update(**{field: stand_in})
-        LibraryItem.objects.filter(author=user, organisation=organisation).update(
-            author=stand_in, anonymous=True, by_line=""
-        )
+        # A named learning in the library becomes anonymous before it is handed over.
+        LibraryItem.objects.filter(author=user, organisation=organisation).update(anonymous=True, by_line="")
+        for model, person, to_organisation in CREDITED:
+            model.objects.filter(**{person: user, to_organisation: organisation}).update(**{person: stand_in})
     OrganisationMembership.objects.filter(user=user, organisation=organisation).delete()
     return organisation.departure_policy
 
 
 def _still_credited(user) -> bool:
+    """Whether deleting the account would take shared rows with it (links that are merely cleared don't count)."""
     return any(
-        rows.exists()
-        for rows in (
-            Issue.objects.filter(owner=user),
-            Action.objects.filter(owner=user),
-            ActionUpdate.objects.filter(author=user),
-            Encouragement.objects.filter(author=user),
-            Reflection.objects.filter(author=user),
-            ProcessRating.objects.filter(author=user),
-            Question.objects.filter(author=user),
-            AirtimeSlot.objects.filter(presenter=user),
-            Attendance.objects.filter(user=user),
-            JournalEntry.objects.filter(author=user),
-            LibraryItem.objects.filter(author=user),
-            SetMembership.objects.filter(user=user),
-        )
+        model.objects.filter(**{person: user}).exists()
+        for model, person, _path in CREDITED
+        if model._meta.get_field(person).remote_field.on_delete is CASCADE
     )
 
 

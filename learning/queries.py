@@ -107,20 +107,16 @@ def library(organisation, *, search: str = "", page_number=1, per_page: int = PA
 def shared_entries_since_last_meeting(user, *, sets, fallback, limit: int) -> list[dict]:
     """Journal entries set-mates shared with the user's sets since each set's last meeting, for the member home's
     "shared since the last meeting" panel (meetings.queries.SHARED_SOURCES). One query."""
-    from django.db.models import F, OuterRef
-    from django.db.models.functions import Coalesce
     from django.urls import reverse
 
-    from meetings.queries import last_meeting_start
+    from meetings.queries import since_last_meeting
 
-    entries = (
-        JournalEntry.objects.filter(shared=True, learning_set__in=sets)
-        .exclude(author=user)
-        .annotate(since=Coalesce(last_meeting_start(OuterRef("learning_set")), fallback))
-        .filter(shared_at__gte=F("since"))
-        .select_related("author", "learning_set")
-        .order_by("-shared_at")[:limit]
-    )
+    entries = since_last_meeting(
+        JournalEntry.objects.filter(shared=True, learning_set__in=sets).exclude(author=user),
+        set_path="learning_set",
+        at="shared_at",
+        fallback=fallback,
+    ).select_related("author", "learning_set")[:limit]
     return [
         {
             "kind": "entry",

@@ -133,6 +133,19 @@ SHARED_SOURCES: list = []
 ISSUE_LEARNING_SOURCES: list = []
 
 
+def since_last_meeting(queryset, *, set_path: str, at: str, fallback):
+    """The rows of `queryset` written (`at`) since the last meeting of their set (`set_path` leads to it), or
+    since `fallback` if the set has not met, newest first. One subquery per row's set, in the same query."""
+    from django.db.models import F, OuterRef
+    from django.db.models.functions import Coalesce
+
+    return (
+        queryset.annotate(since=Coalesce(last_meeting_start(OuterRef(set_path)), fallback))
+        .filter(**{f"{at}__gte": F("since")})
+        .order_by(f"-{at}")
+    )
+
+
 def linked_learning(issue, viewer) -> list[dict]:
     return [item for source in ISSUE_LEARNING_SOURCES for item in source(issue, viewer)]
 
@@ -146,38 +159,32 @@ def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
     object.
     Other apps add kinds through SHARED_SOURCES (the learning app: shared journal entries, kind "entry").
     """
-    from django.db.models import F, OuterRef
-    from django.db.models.functions import Coalesce
     from django.urls import reverse
 
     from meetings.models import ActionUpdate, Encouragement, Reflection
 
     sets = permissions.my_sets(user).values("pk")
     fallback = timezone.now() - SHARED_WINDOW_WITHOUT_MEETING
-    reflections = (
-        Reflection.objects.filter(shared=True, meeting__learning_set__in=sets)
-        .exclude(author=user)
-        .annotate(since=Coalesce(last_meeting_start(OuterRef("meeting__learning_set")), fallback))
-        .filter(created_at__gte=F("since"))
-        .select_related("author", "meeting__learning_set")
-        .order_by("-created_at")[:limit]
-    )
-    updates = (
-        ActionUpdate.objects.filter(action__learning_set__in=sets)
-        .exclude(author=user)
-        .annotate(since=Coalesce(last_meeting_start(OuterRef("action__learning_set")), fallback))
-        .filter(created_at__gte=F("since"))
-        .select_related("author", "action__owner", "action__learning_set")
-        .order_by("-created_at")[:limit]
-    )
-    support = (
-        Encouragement.objects.filter(update__action__owner=user, update__action__learning_set__in=sets)
-        .exclude(author=user)
-        .annotate(since=Coalesce(last_meeting_start(OuterRef("update__action__learning_set")), fallback))
-        .filter(created_at__gte=F("since"))
-        .select_related("author", "update__action__learning_set")
-        .order_by("-created_at")[:limit]
-    )
+    reflections = since_last_meeting(
+        Reflection.objects.filter(shared=True, meeting__learning_set__in=sets).exclude(author=user),
+        set_path="meeting__learning_set",
+        at="created_at",
+        fallback=fallback,
+    ).select_related("author", "meeting__learning_set")[:limit]
+    updates = since_last_meeting(
+        ActionUpdate.objects.filter(action__learning_set__in=sets).exclude(author=user),
+        set_path="action__learning_set",
+        at="created_at",
+        fallback=fallback,
+    ).select_related("author", "action__owner", "action__learning_set")[:limit]
+    support = since_last_meeting(
+        Encouragement.objects.filter(update__action__owner=user, update__action__learning_set__in=sets).exclude(
+            author=user
+        ),
+        set_path="update__action__learning_set",
+        at="created_at",
+        fallback=fallback,
+    ).select_related("author", "update__action__learning_set")[:limit]
     items = (
         [
             {
