@@ -23,7 +23,7 @@ else:
     SECRET_KEY = env("SECRET_KEY")  # no default: a production deploy must set its own
 # Old keys still accepted for signatures and for decrypting confidential fields while they are rotated out.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
-# Confidential fields are encrypted with keys derived from SECRET_KEY and these salts (actionlearning/encryption.py);
+# Confidential fields are encrypted with keys derived from SECRET_KEY and these salts (core/encryption.py);
 # the first salt encrypts, all of them decrypt.
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["actionlearning-fields-2026"])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",  # a person sees their sessions and ends the others
+    "core",
     "accounts",
     "sets",
     "meetings",
@@ -64,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "actionlearning.middleware.RefuseNulCharactersMiddleware",
+    "core.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -95,7 +96,7 @@ TEMPLATES = [
 
 # Database: SQLite in the embedded mode, PostgreSQL (psycopg 3) when DATABASE_URL says so.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# Opening a PostgreSQL connection costs ~6 ms; keep it for a minute (see shared/RECIPES.md).
+# Opening a PostgreSQL connection costs ~6 ms; keep it for a minute.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock (up to 20 s) instead of failing with "database is locked" when the web app,
@@ -104,14 +105,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (it also holds allauth's rate-limit counters), memory otherwise. It fails
-# soft (actionlearning/cache.py): while Redis is down or hanging every read is a miss, never a 500; sessions
+# soft (core/cache.py): while Redis is down or hanging every read is a miss, never a 500; sessions
 # then load from the database, and allauth's rate limits fail open. Short socket timeouts: a Redis that does not
 # answer within half a second is treated as down, and not asked again for RETRY_AFTER seconds.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "actionlearning.cache.FailSoftRedisCache",
+            "BACKEND": "core.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "RETRY_AFTER": 2.0},
         }

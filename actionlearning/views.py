@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from actionlearning.celery import app as celery_app
-from meetings.services import beat_is_late, beat_last_run
+from core import heartbeat
 
 
 def _database_ok() -> bool:
@@ -34,8 +34,8 @@ def healthz(request):
     beat may be down for a while without losing work: rows wait in the database), 503 when it does not.
     "degraded" names what is wrong, so a missing scheduler never fails silently."""
     database, broker = _database_ok(), _broker_ok()
-    last_beat = beat_last_run() if database else None
-    beat_ok = database and not beat_is_late(last_beat)
+    last_beat = heartbeat.last_run() if database else None
+    beat_ok = database and not heartbeat.is_late(last_beat)
     status = "ok" if database and broker and beat_ok else ("degraded" if database else "down")
     body = {
         "status": status,

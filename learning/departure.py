@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import User
+from core import audit
+from core.models import AuditEvent
 from learning.models import JournalEntry, LibraryItem
 from meetings.models import (
     Action,
@@ -35,8 +37,7 @@ from meetings.models import (
     Reflection,
     Reminder,
 )
-from sets import audit
-from sets.models import AuditEvent, Organisation, OrganisationMembership, SetMembership
+from sets.models import Organisation, OrganisationMembership, SetMembership
 from sets.services import check_not_last_admin
 
 
@@ -77,7 +78,7 @@ def _depart(*, user, organisation: Organisation) -> str:
     Reflection.objects.filter(author=user, shared=False, meeting__learning_set__organisation=organisation).delete()
     JournalEntry.objects.filter(author=user, shared=False, learning_set__organisation=organisation).delete()
     Reminder.objects.filter(user=user, meeting__learning_set__organisation=organisation).delete()
-    SetMembership.objects.filter(user=user, learning_set__organisation=organisation, left_at=None).update(left_at=now)
+    SetMembership.objects.current().filter(user=user, learning_set__organisation=organisation).update(left_at=now)
     if organisation.departure_policy == Organisation.DeparturePolicy.ANONYMISE:
         stand_in = _placeholder()
         # A named learning in the library becomes anonymous before it is handed over.

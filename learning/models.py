@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from actionlearning.encryption import EncryptedCharField, EncryptedTextField
+from core.encryption import EncryptedCharField, EncryptedTextField
 
 # The three reflection prompts of action learning, offered on every entry and never forced.
 PROMPTS = ("about_situation", "about_self", "about_relating")
@@ -34,7 +34,7 @@ class JournalEntry(models.Model):
     issue = models.ForeignKey(
         "meetings.Issue", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("issue")
     )
-    # Encrypted at rest (actionlearning/encryption.py).
+    # Encrypted at rest (core/encryption.py).
     title = EncryptedCharField(_("title"), max_length=200, blank=True)
     body = EncryptedTextField(_("what happened, what I noticed"), blank=True)
     about_situation = EncryptedTextField(_("about the situation"), blank=True)

@@ -7,12 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import audit
+from core.errors import ServiceError
+from core.form_tokens import once_per_form_token
+from core.models import AuditEvent
 from learning.models import PROMPTS, JournalEntry, LibraryItem
 from meetings.models import Action, Issue, Meeting, Reflection
-from sets import audit, permissions
-from sets.form_tokens import once_per_form_token
-from sets.models import AuditEvent, LearningSet, Organisation
-from sets.services import ServiceError
+from sets import permissions
+from sets.models import LearningSet, Organisation
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000

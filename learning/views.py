@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ServiceError
+from core.form_tokens import DuplicateSubmission
 from learning import departure, export, queries, services
 from learning.forms import JournalEntryForm, PublishForm, ShareForm
 from learning.models import JournalEntry, LibraryItem
 from meetings.models import Reflection
 from sets import permissions
-from sets.form_tokens import DuplicateSubmission
-from sets.services import ServiceError
 
 
 def journal(request):

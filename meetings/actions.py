@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ServiceError
+from core.form_tokens import once_per_form_token
 from meetings.models import Action, ActionUpdate, Encouragement, Meeting
-from sets.form_tokens import once_per_form_token
-from sets.services import ServiceError
 
 # What an update's status makes of the action.
 ACTION_STATUS = {
@@ -28,7 +28,7 @@ MAX_ACTION_LENGTH = 2000
 @transaction.atomic
 def log_progress(*, action: Action, by, status: str, note: str = "") -> ActionUpdate:
     """Record progress on an action. Side effects: the action becomes done or dropped when the update says so
-    (and open again if a later update says it is in progress). Once per `form_token` (sets/form_tokens.py)."""
+    (and open again if a later update says it is in progress). Once per `form_token` (core/form_tokens.py)."""
     if status not in ACTION_STATUS:
         raise ServiceError(_("Choose a status."))
     note = note.strip()

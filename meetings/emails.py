@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from actionlearning.emails import send_templated
+from core.emails import send_templated
 from meetings.models import Action, Attendance, Reminder
 from sets.models import SetMembership
 
@@ -34,7 +34,8 @@ def send_reminder_email(reminder: Reminder) -> None:
     expected, and their own open actions."""
     meeting, user = reminder.meeting, reminder.user
     expected = (
-        SetMembership.objects.filter(learning_set_id=meeting.learning_set_id, left_at=None)
+        SetMembership.objects.current()
+        .filter(learning_set_id=meeting.learning_set_id)
         .exclude(
             user_id__in=Attendance.objects.filter(meeting=meeting, rsvp=Attendance.Rsvp.APOLOGIES).values("user_id")
         )

@@ -3,8 +3,8 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import ServiceError
 from meetings.models import Issue
-from sets.services import ServiceError
 
 
 @transaction.atomic

@@ -14,8 +14,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actionlearning.emails import send_templated
-from actionlearning.queueing import queue_after_commit
+from core.emails import send_templated
+from core.errors import ServiceError
+from core.form_tokens import once_per_form_token
+from core.queueing import queue_after_commit
 from meetings import flow
 from meetings.middleware import version_cache_key
 from meetings.models import (
@@ -29,9 +31,7 @@ from meetings.models import (
     Question,
     Reflection,
 )
-from sets.form_tokens import once_per_form_token
 from sets.models import SetMembership
-from sets.services import ServiceError
 
 START = "start"
 VERSION_CACHE_SECONDS = 6 * 3600
@@ -102,7 +102,7 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
     (one of theirs with that title, or a new one: `issue_to_present`)."""
     _check_agenda_open(meeting)
     learning_set = meeting.learning_set
-    if not SetMembership.objects.filter(learning_set=learning_set, user=presenter, left_at=None).exists():
+    if not SetMembership.objects.current().filter(learning_set=learning_set, user=presenter).exists():
         raise ServiceError(_("Only people in the set can present."))
     if meeting.slots.filter(presenter=presenter).exists():
         raise ServiceError(_("%(name)s already has a slot.") % {"name": presenter.display_name})
@@ -126,7 +126,7 @@ def hand_over(*, meeting: Meeting, to, by) -> Meeting:
         raise ServiceError(_("This meeting is over."))
     if (
         to is not None
-        and not SetMembership.objects.filter(learning_set_id=meeting.learning_set_id, user=to, left_at=None).exists()
+        and not SetMembership.objects.current().filter(learning_set_id=meeting.learning_set_id, user=to).exists()
     ):
         raise ServiceError(_("Only someone in the set can run its meeting."))
     meeting.facilitator = to
@@ -278,9 +278,7 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     meeting.version = version + 1
     publish_version(meeting.pk, meeting.version)
     if meeting.status == Meeting.Status.ENDED:
-        from meetings.tasks import send_meeting_summaries
-
-        queue_after_commit(send_meeting_summaries, meeting.pk)
+        queue_after_commit("meetings.send_meeting_summaries", meeting.pk)
     MeetingEvent.objects.create(meeting=meeting, kind=control, step=step.key, actor=by, at=now)
     return meeting
 

@@ -8,7 +8,7 @@ from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import timezone_choices
-from actionlearning.encryption import EncryptedCharField, EncryptedTextField
+from core.encryption import EncryptedCharField, EncryptedTextField
 
 
 class MeetingSeries(models.Model):
@@ -104,7 +104,7 @@ class Meeting(models.Model):
         return self.starts_at <= django_timezone.now()
 
 
-# What members bring is encrypted at rest (actionlearning/encryption.py): issue summaries, action texts and
+# What members bring is encrypted at rest (core/encryption.py): issue summaries, action texts and
 # progress notes, questions, reflections, check-in notes, the words of process ratings, process notes.
 
 
@@ -357,13 +357,3 @@ class ProcessRating(models.Model):
 
     def __str__(self) -> str:
         return f"Rating {self.rating} for meeting {self.meeting_id}"
-
-
-class Heartbeat(models.Model):
-    """When a periodic job last ran: /healthz says "degraded" when beat has been silent too long."""
-
-    name = models.CharField(max_length=100, unique=True)
-    last_run_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.name} at {self.last_run_at}"

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from meetings.models import Attendance, Meeting
 from sets import permissions
+from sets.models import current_membership
 
 
 def upcoming_for_user(user, *, limit: int = 10) -> QuerySet[Meeting]:
@@ -37,8 +38,7 @@ def feed_meetings(user) -> QuerySet[Meeting]:
     (so calendar programs remove them)."""
     return (
         Meeting.objects.filter(
-            learning_set__memberships__user=user,
-            learning_set__memberships__left_at=None,
+            current_membership("learning_set__memberships", user=user),
             starts_at__gte=timezone.now() - timezone.timedelta(days=60),
         )
         .select_related("learning_set")
@@ -53,7 +53,7 @@ def my_actions(user, *, status: str = "", set_id: int | None = None):
     from meetings.models import Action
 
     actions = Action.objects.filter(
-        owner=user, learning_set__memberships__user=user, learning_set__memberships__left_at=None
+        current_membership("learning_set__memberships", user=user), owner=user
     ).select_related("learning_set", "meeting")
     if status:
         actions = actions.filter(status=status)
@@ -267,7 +267,8 @@ def board(learning_set) -> dict:
     last = last_meeting_of(learning_set)
     since = last.starts_at if last else None
     people = list(
-        SetMembership.objects.filter(learning_set=learning_set, left_at=None)
+        SetMembership.objects.current()
+        .filter(learning_set=learning_set)
         .select_related("user")
         .order_by("role", "user__full_name")
     )
@@ -303,9 +304,7 @@ def my_issues(user, *, status: str = ""):
 
     from meetings.models import Issue
 
-    issues = Issue.objects.filter(
-        owner=user, learning_set__memberships__user=user, learning_set__memberships__left_at=None
-    )
+    issues = Issue.objects.filter(current_membership("learning_set__memberships", user=user), owner=user)
     if status:
         issues = issues.filter(status=status)
     return (

@@ -3,24 +3,24 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actionlearning.queueing import queue_after_commit
+from core import heartbeat
+from core.errors import ServiceError
+from core.form_tokens import once_per_form_token
+from core.queueing import queue_after_commit
 from meetings import ics, recurrence
-from meetings.models import Action, ActionUpdate, Attendance, Heartbeat, Meeting, MeetingSeries, Reminder
-from sets.form_tokens import once_per_form_token
+from meetings.models import Action, ActionUpdate, Attendance, Meeting, MeetingSeries, Reminder
 from sets.models import LearningSet, SetMembership
-from sets.services import ServiceError
 
 # A claimed reminder that is still unsent after this long is queued again (its worker died, or Redis was down).
 STALE_CLAIM = timedelta(minutes=10)
 SEND_BATCH = 200
 MAX_ATTEMPTS = 8
-DISPATCH_HEARTBEAT = "meetings.dispatch_reminders"
+DISPATCH_HEARTBEAT = heartbeat.DISPATCH
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def schedule_meetings(
     *, learning_set: LearningSet, by, details: MeetingDetails, repeat: recurrence.Rule | None = None
 ) -> list[Meeting]:
     """Schedule one meeting, or a series. Side effects: a calendar invitation (.ics) to everyone in the set,
-    queued after commit. Once per `form_token` (sets/form_tokens.py)."""
+    queued after commit. Once per `form_token` (core/form_tokens.py)."""
     if learning_set.is_closed:
         raise ServiceError(_("This set is closed; it has no more meetings."))
     tz_name = learning_set.timezone
@@ -145,14 +145,12 @@ def cancel_meeting(*, meeting: Meeting, by, rest_of_series: bool = False) -> lis
 
 
 def _queue_calendar_email(meeting_ids: list[int], method: str, change: str) -> None:
-    from meetings.tasks import send_calendar_emails
-
-    queue_after_commit(send_calendar_emails, meeting_ids, method, change)
+    queue_after_commit("meetings.send_calendar_emails", meeting_ids, method, change)
 
 
 def send_calendar_emails(*, meeting_ids: list[int], method: str, change: str) -> int:
     """Email each active member of the set one message with a .ics per meeting. Returns the number sent."""
-    from actionlearning.emails import send_templated
+    from core.emails import send_templated
 
     meetings = list(
         Meeting.objects.filter(pk__in=meeting_ids).select_related("learning_set", "learning_set__organisation")
@@ -160,7 +158,7 @@ def send_calendar_emails(*, meeting_ids: list[int], method: str, change: str) ->
     if not meetings:
         return 0
     learning_set = meetings[0].learning_set
-    people = SetMembership.objects.filter(learning_set=learning_set, left_at=None).select_related("user")
+    people = SetMembership.objects.current().filter(learning_set=learning_set).select_related("user")
     sent = 0
     for membership in people:
         user = membership.user
@@ -200,10 +198,6 @@ def reply(*, meeting: Meeting, user, rsvp: str, note: str = "") -> Attendance:
 # Reminders
 
 
-def _beat(name: str, now: datetime) -> None:
-    Heartbeat.objects.update_or_create(name=name, defaults={"last_run_at": now})
-
-
 def _due_reminder_rows(now: datetime) -> list[Reminder]:
     """Reminder rows that have come due and do not exist yet (a fixed number of queries, whatever the size)."""
     horizon = now + timedelta(days=15)
@@ -226,9 +220,11 @@ def _due_reminder_rows(now: datetime) -> list[Reminder]:
     set_ids = {meeting.learning_set_id for meeting, _k, _h in due}
     meeting_ids = {meeting.pk for meeting, _k, _h in due}
     members: dict[int, list] = {}
-    for set_id, user_id, reminders_on, nudges_on in SetMembership.objects.filter(
-        learning_set_id__in=set_ids, left_at=None, user__is_active=True
-    ).values_list("learning_set_id", "user_id", "user__reminder_emails", "user__nudge_emails"):
+    for set_id, user_id, reminders_on, nudges_on in (
+        SetMembership.objects.current()
+        .filter(learning_set_id__in=set_ids, user__is_active=True)
+        .values_list("learning_set_id", "user_id", "user__reminder_emails", "user__nudge_emails")
+    ):
         members.setdefault(set_id, []).append((user_id, reminders_on, nudges_on))
     apologies = set(
         Attendance.objects.filter(meeting_id__in=meeting_ids, rsvp=Attendance.Rsvp.APOLOGIES).values_list(
@@ -288,7 +284,7 @@ def dispatch_due_reminders(*, now: datetime | None = None) -> list[int]:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        _beat(DISPATCH_HEARTBEAT, now)
+        heartbeat.beat(DISPATCH_HEARTBEAT, now)
         rows = _due_reminder_rows(now)
         if rows:
             Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
@@ -311,11 +307,9 @@ def dispatch_due_reminders(*, now: datetime | None = None) -> list[int]:
 
 
 def _queue_reminder_batches(ids: list[int]) -> None:
-    from meetings.tasks import send_reminders
-
     for start in range(0, len(ids), SEND_BATCH):
         batch = ids[start : start + SEND_BATCH]
-        queue_after_commit(send_reminders, batch)
+        queue_after_commit("meetings.send_reminders", batch)
 
 
 def _skip_reason(reminder: Reminder, now: datetime) -> str:
@@ -326,9 +320,11 @@ def _skip_reason(reminder: Reminder, now: datetime) -> str:
         return "meeting started"
     if meeting.starts_at != reminder.meeting_starts_at:
         return "meeting moved"
-    if not SetMembership.objects.filter(
-        learning_set_id=meeting.learning_set_id, user_id=reminder.user_id, left_at=None
-    ).exists():
+    if (
+        not SetMembership.objects.current()
+        .filter(learning_set_id=meeting.learning_set_id, user_id=reminder.user_id)
+        .exists()
+    ):
         return "left the set"
     if Attendance.objects.filter(meeting=meeting, user_id=reminder.user_id, rsvp=Attendance.Rsvp.APOLOGIES).exists():
         return "sent apologies"
@@ -374,13 +370,3 @@ def send_reminder(*, reminder_id: int, now: datetime | None = None) -> bool:
     except Exception as error:
         Reminder.objects.filter(pk=reminder_id).update(attempts=F("attempts") + 1, last_error=repr(error)[:2000])
         raise
-
-
-def beat_last_run():
-    return Heartbeat.objects.filter(name=DISPATCH_HEARTBEAT).values_list("last_run_at", flat=True).first()
-
-
-def beat_is_late(last_run: datetime | None, now: datetime | None = None) -> bool:
-    """Whether beat's last dispatch pass (`beat_last_run()`) is too long ago, or never happened."""
-    now = now or timezone.now()
-    return last_run is None or now - last_run > timedelta(seconds=settings.BEAT_STALE_AFTER_SECONDS)

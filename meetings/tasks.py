@@ -2,7 +2,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from meetings import services
+from meetings import live, services
 
 TRANSIENT = (SMTPException, ConnectionError, TimeoutError, OSError)
 
@@ -49,6 +49,4 @@ def send_calendar_emails(meeting_ids: list[int], method: str, change: str) -> in
 
 @shared_task(name="meetings.send_meeting_summaries", acks_late=True)
 def send_meeting_summaries(meeting_id: int) -> int:
-    from meetings import live
-
     return live.send_meeting_summaries(meeting_id=meeting_id)

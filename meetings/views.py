@@ -13,14 +13,14 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.models import User
+from core.errors import ServiceError
+from core.form_tokens import DuplicateSubmission
 from meetings import emails, ics, queries, services
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
 from meetings.middleware import remember_room, version_cache_key
 from meetings.models import Attendance, Issue, Meeting, Reminder
 from sets import permissions
-from sets.form_tokens import DuplicateSubmission
-from sets.models import SetMembership
-from sets.services import ServiceError
+from sets.models import SetMembership, current_membership
 
 
 def schedule(request, set_id):
@@ -97,7 +97,8 @@ def detail(request, meeting_id):
     meeting = permissions.object_in_visible_set(request.user, Meeting.objects.all(), meeting_id)
     learning_set = meeting.learning_set
     people = list(
-        SetMembership.objects.filter(learning_set=learning_set, left_at=None)
+        SetMembership.objects.current()
+        .filter(learning_set=learning_set)
         .select_related("user")
         .order_by("role", "user__full_name")
     )
@@ -295,7 +296,8 @@ def live(request, meeting_id):
 
         people = [
             m.user
-            for m in SetMembership.objects.filter(learning_set=meeting.learning_set, left_at=None)
+            for m in SetMembership.objects.current()
+            .filter(learning_set=meeting.learning_set)
             .select_related("user")
             .order_by("user__full_name")
         ]
@@ -333,9 +335,7 @@ def live_state(request, meeting_id):
     from meetings import live as live_services
 
     row = (
-        Meeting.objects.filter(
-            pk=meeting_id, learning_set__memberships__user=request.user, learning_set__memberships__left_at=None
-        )
+        Meeting.objects.filter(current_membership("learning_set__memberships", user=request.user), pk=meeting_id)
         .values("version")
         .first()
     )
@@ -419,7 +419,8 @@ def _workspace_context(request, meeting) -> dict:
         context["to_come"] = context["slots"][start:]
     if step.phase == "checkin":
         people = list(
-            SetMembership.objects.filter(learning_set=meeting.learning_set, left_at=None)
+            SetMembership.objects.current()
+            .filter(learning_set=meeting.learning_set)
             .select_related("user")
             .order_by("role", "user__full_name")
         )

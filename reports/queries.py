@@ -417,7 +417,7 @@ def presentation_totals(scope: Scope) -> dict:
     """Presentations (airtime slots in held meetings) and, among the people in the sets now, how many never
     presented in the range."""
     slots = AirtimeSlot.objects.filter(meeting__in=held_meetings_in(scope).values("pk"))
-    memberships = SetMembership.objects.filter(learning_set__in=scope.set_ids(), left_at=None)
+    memberships = SetMembership.objects.current().filter(learning_set__in=scope.set_ids())
     if scope.person:
         slots = slots.filter(presenter=scope.person)
         memberships = memberships.filter(user=scope.person)
@@ -556,7 +556,7 @@ def _presenting_by_set(scope: Scope):
     """People in each set now, and how many of them have not presented at a held meeting in the range."""
     held = held_meetings_in(scope).values("pk")
     slots = AirtimeSlot.objects.filter(meeting__in=held)
-    memberships = SetMembership.objects.filter(learning_set__in=scope.set_ids(), left_at=None).order_by()
+    memberships = SetMembership.objects.current().filter(learning_set__in=scope.set_ids()).order_by()
     if scope.person:
         memberships = memberships.filter(user=scope.person)
     presented = slots.filter(meeting__learning_set=OuterRef("learning_set"), presenter=OuterRef("user"))
@@ -636,14 +636,17 @@ def dashboard(organisation: Organisation) -> dict:
         total=Count("pk"),
         admins=Count("pk", filter=Q(role=OrganisationMembership.Role.ADMIN)),
     )
-    roles = SetMembership.objects.filter(
-        learning_set__organisation=organisation,
-        learning_set__status=LearningSet.Status.ACTIVE,
-        left_at=None,
-    ).aggregate(
-        facilitators=Count("user", distinct=True, filter=Q(role=SetMembership.Role.FACILITATOR)),
-        members=Count("user", distinct=True, filter=Q(role=SetMembership.Role.MEMBER)),
-        in_sets=Count("user", distinct=True),
+    roles = (
+        SetMembership.objects.current()
+        .filter(
+            learning_set__organisation=organisation,
+            learning_set__status=LearningSet.Status.ACTIVE,
+        )
+        .aggregate(
+            facilitators=Count("user", distinct=True, filter=Q(role=SetMembership.Role.FACILITATOR)),
+            members=Count("user", distinct=True, filter=Q(role=SetMembership.Role.MEMBER)),
+            in_sets=Count("user", distinct=True),
+        )
     )
     month = Meeting.objects.filter(
         learning_set__organisation=organisation, starts_at__gte=month_start, starts_at__lt=next_month

@@ -4,10 +4,11 @@ from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core import audit
+from core.models import AuditEvent
 from reports import charts, export, queries
 from reports.forms import ReportForm
-from sets import audit, permissions
-from sets.models import AuditEvent
+from sets import permissions
 
 SETS_PER_PAGE = 50
 

@@ -8,7 +8,8 @@ class SetsConfig(AppConfig):
         from allauth.account.signals import user_logged_in
         from allauth.mfa.signals import authenticator_removed
 
-        from sets import signals
+        # Connected here, once the models are ready; importing `tasks` registers them for core.queueing.
+        from sets import signals, tasks  # noqa: F401
 
         user_logged_in.connect(signals.audit_admin_login, dispatch_uid="sets-audit-admin-login")
         user_logged_in.connect(signals.note_two_factor_requirement, dispatch_uid="sets-two-factor-login")

@@ -178,6 +178,6 @@ class AddToSetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = (
             User.objects.filter(organisation_memberships__organisation_id=learning_set.organisation_id)
-            .exclude(pk__in=learning_set.memberships.filter(left_at=None).values("user_id"))
+            .exclude(pk__in=learning_set.memberships.current().values("user_id"))
             .order_by("full_name", "email")
         )

@@ -138,6 +138,21 @@ class LearningSet(models.Model):
         return self.status == self.Status.CLOSED
 
 
+class SetMembershipQuerySet(models.QuerySet):
+    def current(self):
+        """Memberships of people in the set now: not removed, not left. The one rule for "a member of the set"
+        (pages, permissions, emails, reminders and reports); across a join use `current_membership`."""
+        return self.filter(left_at=None)
+
+
+def current_membership(via: str, user=None) -> Q:
+    """The same rule across a join: a condition on the memberships reached through `via` (for example
+    "learning_set__memberships" from a meeting) that they are current, and `user`'s if one is given. Use it in a
+    single filter() call, so both conditions apply to the same membership."""
+    condition = Q(**{f"{via}__left_at": None})
+    return condition & Q(**{f"{via}__user": user}) if user is not None else condition
+
+
 class SetMembership(models.Model):
     """A person in a set. Removing someone sets `left_at`; the row (and so their history) stays."""
 
@@ -152,6 +167,8 @@ class SetMembership(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
     contract_agreed_at = models.DateTimeField(null=True, blank=True)
     contract_agreed_version = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = SetMembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["learning_set", "user"], name="unique_set_membership")]
@@ -248,48 +265,3 @@ class Invitation(models.Model):
         if self.set_role:
             return str(SetMembership.Role(self.set_role).label)
         return str(OrganisationMembership.Role.MEMBER.label)
-
-
-class AuditEvent(models.Model):
-    """Who did what, and when, to people and access: never any content (no titles, texts or notes), so an
-    organisation's admins can read their log without reading what members bring."""
-
-    class Verb(models.TextChoices):
-        INVITED = "invited", _("invited")
-        INVITATION_RESENT = "invitation_resent", _("resent an invitation")
-        INVITATION_REVOKED = "invitation_revoked", _("revoked an invitation")
-        INVITATION_ACCEPTED = "invitation_accepted", _("accepted an invitation")
-        ORGANISATION_ROLE_CHANGED = "organisation_role_changed", _("changed an organisation role")
-        SET_ROLE_CHANGED = "set_role_changed", _("changed a set role")
-        ADDED_TO_SET = "added_to_set", _("added someone to a set")
-        REMOVED_FROM_SET = "removed_from_set", _("removed someone from a set")
-        REMOVED_FROM_ORGANISATION = "removed_from_organisation", _("removed someone from the organisation")
-        TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed", _("changed the two-factor policy")
-        DEPARTURE_POLICY_CHANGED = "departure_policy_changed", _("changed what is kept when someone leaves")
-        LEFT_ORGANISATION = "left_organisation", _("left the organisation")
-        ACCOUNT_DELETED = "account_deleted", _("deleted their account")
-        EXPORTED = "exported", _("exported data")
-        LEARNING_PUBLISHED = "learning_published", _("published a learning")
-        LEARNING_WITHDRAWN = "learning_withdrawn", _("withdrew a learning")
-        ADMIN_LOGIN = "admin_login", _("logged in (admin)")
-
-    organisation = models.ForeignKey(
-        Organisation, models.CASCADE, null=True, blank=True, related_name="audit_events"
-    )  # empty for events outside any organisation (a staff login to the Django admin)
-    verb = models.CharField(max_length=40, choices=Verb)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
-    # Kept as text too, so the log still says who when an account is deleted.
-    actor_email = models.EmailField(blank=True)
-    subject = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
-    subject_email = models.EmailField(blank=True)
-    learning_set = models.ForeignKey(LearningSet, models.SET_NULL, null=True, blank=True, related_name="+")
-    # Roles, kinds of export, counts: facts about access, never content.
-    detail = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(default=django_timezone.now)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["organisation", "-at"], name="audit_organisation_time")]
-
-    def __str__(self) -> str:
-        return f"{self.verb} by {self.actor_email or '-'} at {self.at:%Y-%m-%d %H:%M}"

@@ -3,7 +3,7 @@
 Views ask this module and nothing else. Not-yours is a 404 (no hint that it exists); yours-but-not-allowed
 (a member pressing an admin's button) is a 403.
 
-The roles (shared/ARCHITECTURE.md): an organisation admin sees and manages the organisation's sets and
+The roles (docs/architecture.md, "Permissions"): an organisation admin sees and manages the organisation's sets and
 people, never their confidential content; a facilitator runs and edits their set; a member reads their set.
 """
 
@@ -48,7 +48,7 @@ def is_organisation_admin(user, organisation: Organisation) -> bool:
 def sets_visible_to(user) -> QuerySet[LearningSet]:
     """Sets the user may open: those they are in (and have not left), and every set of an organisation they
     administer. Each is annotated with `viewer_role` (their role in the set, or None) and `viewer_is_admin`."""
-    own = SetMembership.objects.filter(user=user, left_at=None)
+    own = SetMembership.objects.current().filter(user=user)
     administered = OrganisationMembership.objects.filter(user=user, role=OrganisationMembership.Role.ADMIN)
     return (
         # Filter on the user's own rows first (indexed), so the annotations run only for the sets that qualify.
@@ -65,7 +65,7 @@ def sets_visible_to(user) -> QuerySet[LearningSet]:
 
 def my_sets(user) -> QuerySet[LearningSet]:
     """Sets the user is a member or facilitator of (not the ones they only administer)."""
-    own = SetMembership.objects.filter(user=user, left_at=None)
+    own = SetMembership.objects.current().filter(user=user)
     return (
         LearningSet.objects.filter(pk__in=own.values("learning_set_id"))
         .select_related("organisation")
@@ -123,7 +123,7 @@ def set_for_member(user, set_id: int) -> LearningSet:
 def set_membership_for_admin(user, set_id: int, membership_id: int) -> SetMembership:
     learning_set = set_for_admin(user, set_id)
     membership = get_object_or_404(
-        SetMembership.objects.select_related("user"), pk=membership_id, learning_set=learning_set, left_at=None
+        SetMembership.objects.current().select_related("user"), pk=membership_id, learning_set=learning_set
     )
     membership.learning_set = learning_set
     return membership
@@ -317,8 +317,8 @@ def report_scope_for(user, slug: str) -> tuple[Organisation, QuerySet[LearningSe
     sets = LearningSet.objects.filter(organisation=organisation)
     if organisation.viewer_is_admin:
         return organisation, sets
-    facilitated = SetMembership.objects.filter(
-        user=user, left_at=None, role=SetMembership.Role.FACILITATOR, learning_set__organisation=organisation
+    facilitated = SetMembership.objects.current().filter(
+        user=user, role=SetMembership.Role.FACILITATOR, learning_set__organisation=organisation
     )
     if not facilitated.exists():
         raise PermissionDenied

@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from actionlearning.emails import send_templated
-from actionlearning.queueing import queue_after_commit
-from sets import audit
+from core import audit
+from core.emails import send_templated
+from core.errors import ServiceError
+from core.form_tokens import once_per_form_token
+from core.models import AuditEvent
+from core.queueing import queue_after_commit
 from sets.contract import CONTRACT_FIELDS
-from sets.form_tokens import once_per_form_token
 from sets.models import (
-    AuditEvent,
     Invitation,
     LearningSet,
     Organisation,
@@ -34,17 +35,13 @@ MAX_BULK_LINES = 500
 MAX_BULK_CHARACTERS = 100_000
 
 
-class ServiceError(Exception):
-    """A rule said no. The message is for the person who asked, in plain words."""
-
-
 # Organisations
 
 
 @once_per_form_token
 @transaction.atomic
 def create_organisation(*, name: str, by, timezone_name: str = "UTC") -> Organisation:
-    """Create an organisation with `by` as its first admin. Once per `form_token` (sets/form_tokens.py)."""
+    """Create an organisation with `by` as its first admin. Once per `form_token` (core/form_tokens.py)."""
     base = slugify(name)[:50] or "organisation"
     slug, n = base, 1
     while Organisation.objects.filter(slug=slug).exists():
@@ -100,9 +97,11 @@ def remove_from_organisation(*, membership: OrganisationMembership, by) -> int:
     if membership.user_id == getattr(by, "pk", None):
         raise ServiceError(_("You cannot remove yourself. Ask another admin."))
     check_not_last_admin(membership)
-    left = SetMembership.objects.filter(
-        user_id=membership.user_id, learning_set__organisation_id=membership.organisation_id, left_at=None
-    ).update(left_at=timezone.now())
+    left = (
+        SetMembership.objects.current()
+        .filter(user_id=membership.user_id, learning_set__organisation_id=membership.organisation_id)
+        .update(left_at=timezone.now())
+    )
     organisation, person = membership.organisation, membership.user
     membership.delete()
     audit.record(
@@ -164,7 +163,7 @@ def set_two_factor_requirement(*, organisation: Organisation, required: bool, by
 @transaction.atomic
 def create_learning_set(*, organisation: Organisation, by, **fields) -> LearningSet:
     """Create a set. Its contract starts from the template in sets/contract.py unless `fields` say otherwise.
-    Once per `form_token` (sets/form_tokens.py)."""
+    Once per `form_token` (core/form_tokens.py)."""
     return LearningSet.objects.create(organisation=organisation, **fields)
 
 
@@ -311,7 +310,7 @@ def check_invitation(*, organisation: Organisation, learning_set: LearningSet | 
     if pending.exists():
         return _("%(email)s already has a pending invitation; resend it instead.") % {"email": email}
     if learning_set is not None:
-        in_set = SetMembership.objects.filter(learning_set=learning_set, user__email__iexact=email, left_at=None)
+        in_set = SetMembership.objects.current().filter(learning_set=learning_set, user__email__iexact=email)
         if in_set.exists():
             return _("%(email)s is already in this set.") % {"email": email}
         return ""
@@ -405,10 +404,8 @@ def invite_many(*, organisation: Organisation, learning_set: LearningSet | None,
 
 
 def _queue_invitation_email(invitation: Invitation) -> None:
-    from sets.tasks import send_invitation
-
     # If the broker is down the invitation still exists: "Resend" on the people page queues it again.
-    queue_after_commit(send_invitation, invitation.pk)
+    queue_after_commit("sets.send_invitation", invitation.pk)
 
 
 @transaction.atomic

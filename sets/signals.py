@@ -1,7 +1,8 @@
 """Receivers of the sets app (connected in SetsConfig.ready)."""
 
-from sets import audit
-from sets.models import AuditEvent, OrganisationMembership
+from core import audit
+from core.models import AuditEvent
+from sets.models import OrganisationMembership
 
 
 def audit_admin_login(sender, request, user, **kwargs) -> None:

@@ -3,15 +3,16 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sets import audit, permissions, services
-from sets.form_tokens import DuplicateSubmission
+from core import audit
+from core.form_tokens import DuplicateSubmission
+from sets import permissions, services
 from sets.forms import (
     AddToSetForm,
     BulkInviteForm,
@@ -24,13 +25,13 @@ from sets.forms import (
     SetRoleForm,
 )
 from sets.middleware import TWO_FACTOR_NEEDED
-from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
+from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership, current_membership
 
 
 def home(request):
     organisations = list(permissions.organisations_for(request.user).order_by("name"))
     sets = permissions.my_sets(request.user).annotate(
-        member_count=Count("memberships", filter=Q(memberships__left_at=None))
+        member_count=Count("memberships", filter=current_membership("memberships"))
     )
     by_organisation: dict[int, list[LearningSet]] = {}
     for learning_set in sets.order_by("status", "name"):
@@ -61,7 +62,7 @@ def organisation_create(request):
 def organisation_detail(request, org_slug):
     organisation = permissions.organisation_for_member(request.user, org_slug)
     sets = permissions.sets_for_organisation_page(request.user, organisation).annotate(
-        member_count=Count("memberships", filter=Q(memberships__left_at=None))
+        member_count=Count("memberships", filter=current_membership("memberships"))
     )
     context = {"organisation": organisation, "sets": sets.order_by("status", "name")}
     if organisation.viewer_is_admin:
@@ -74,8 +75,8 @@ def organisation_detail(request, org_slug):
 
 def people(request, org_slug):
     organisation = permissions.organisation_for_admin(request.user, org_slug)
-    active_sets = SetMembership.objects.filter(left_at=None, learning_set__organisation=organisation).select_related(
-        "learning_set"
+    active_sets = (
+        SetMembership.objects.current().filter(learning_set__organisation=organisation).select_related("learning_set")
     )
     memberships = (
         organisation.memberships.select_related("user")
@@ -322,7 +323,7 @@ def set_create(request, org_slug):
 def set_detail(request, set_id):
     learning_set = permissions.set_for_viewer(request.user, set_id)
     memberships = list(
-        learning_set.memberships.filter(left_at=None)
+        learning_set.memberships.current()
         .select_related("user")
         .order_by("role", "user__full_name", "user__email")  # "facilitator" sorts before "member"
     )
@@ -378,7 +379,7 @@ def _edit(request, learning_set, form_class, template, saved_message):
 @require_POST
 def contract_agree(request, set_id):
     learning_set = permissions.set_for_member(request.user, set_id)
-    membership = learning_set.memberships.get(user=request.user, left_at=None)
+    membership = learning_set.memberships.current().get(user=request.user)
     services.agree_contract(membership=membership)
     messages.success(request, _("Thank you: you have agreed to the set's contract."))
     return redirect("sets:detail", set_id=learning_set.pk)

@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from sets.models import AuditEvent
+from core.models import AuditEvent
 from tests.test_access_matrix import LOGIN, MATRIX, World
 
 # Public, tokened one-click endpoints that mail programs POST to without a session or a CSRF token (RFC 8058).

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from actionlearning.encryption import encrypted_fields
+from core.encryption import encrypted_fields
 from learning.models import JournalEntry
 from meetings import live
 from meetings.models import Action, ActionUpdate, Attendance, Encouragement, ProcessRating, Question, Reflection

@@ -4,10 +4,10 @@ the words, and never the author of an anonymous learning."""
 import pytest
 from django.urls import reverse
 
+from core.models import AuditEvent
 from learning import services
 from learning.models import LibraryItem
 from learning.services import EntryContent
-from sets.models import AuditEvent
 from tests.learning.test_library import confirm, preview
 
 

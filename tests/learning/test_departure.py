@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.errors import ServiceError
+from core.models import AuditEvent
 from learning import departure
 from learning.models import JournalEntry, LibraryItem
 from meetings import live
 from meetings.models import Action, ActionUpdate, Issue, Question, Reflection
-from sets.models import AuditEvent, Organisation, OrganisationMembership, SetMembership
-from sets.services import ServiceError
+from sets.models import Organisation, OrganisationMembership, SetMembership
 from tests.factories import PASSWORD, MeetingFactory, SetMembershipFactory
 
 

@@ -7,11 +7,11 @@ from django.contrib.admin.sites import site
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import ServiceError
 from learning import services
 from learning.models import JournalEntry
 from learning.services import EntryContent
 from meetings.models import Issue
-from sets.services import ServiceError
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory, UserFactory
 from tests.learning.conftest import make_reflection
 

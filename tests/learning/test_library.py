@@ -5,10 +5,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.errors import ServiceError
 from learning import services
 from learning.models import JournalEntry, LibraryItem
 from learning.services import EntryContent
-from sets.services import ServiceError
 from tests.factories import OrganisationMembershipFactory
 from tests.learning.conftest import make_reflection
 

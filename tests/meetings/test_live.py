@@ -10,11 +10,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import ServiceError
 from meetings import live
 from meetings.middleware import LIVE_ROOMS, version_cache_key
 from meetings.models import Meeting, MeetingEvent
 from sets.models import SetMembership
-from sets.services import ServiceError
 from tests.factories import MeetingFactory, SetMembershipFactory
 
 

@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from core.models import Heartbeat
 from meetings import services
-from meetings.models import Attendance, Heartbeat, Meeting, Reminder
+from meetings.models import Attendance, Meeting, Reminder
 from sets.models import SetMembership
 from sets.services import remove_from_set
 from tests.factories import MeetingFactory, SetMembershipFactory

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.models import Heartbeat
 from meetings import services
-from meetings.models import ActionUpdate, Attendance, Heartbeat, Meeting, Reminder
+from meetings.models import ActionUpdate, Attendance, Meeting, Reminder
 from sets.models import SetMembership
 from sets.services import remove_from_set
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory

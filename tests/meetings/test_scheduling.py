@@ -7,10 +7,11 @@ import time_machine
 from django.core import mail
 from icalendar import Calendar
 
+from core.errors import ServiceError
 from meetings import recurrence, services
 from meetings.models import Attendance, Meeting
 from sets.models import SetMembership
-from sets.services import ServiceError, close_learning_set, remove_from_set
+from sets.services import close_learning_set, remove_from_set
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 

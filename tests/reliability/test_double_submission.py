@@ -1,7 +1,7 @@
 """The same form submitted twice gives one record, or a clear refusal.
 
 Each test loads the page the way a browser does, takes the form as rendered (with its one-time `form_token`
-where the form creates something new: sets/form_tokens.py), and posts exactly the same thing twice, as a double
+where the form creates something new: core/form_tokens.py), and posts exactly the same thing twice, as a double
 click or a browser resending does. The forms whose record is naturally unique (a reply, a check-in, a rating, a
 presenter's slot, a membership, a pending invitation) say so or keep one row without a token."""
 

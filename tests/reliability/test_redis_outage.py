@@ -14,12 +14,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from actionlearning.cache import FailSoftRedisCache
+from core.cache import FailSoftRedisCache
 from meetings import live
 from meetings.middleware import version_cache_key
 from tests.factories import PASSWORD, ActionFactory, MeetingFactory
 
-FAIL_SOFT = "actionlearning.cache.FailSoftRedisCache"
+FAIL_SOFT = "core.cache.FailSoftRedisCache"
 PLAIN = "django.core.cache.backends.redis.RedisCache"
 TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
@@ -81,7 +81,7 @@ def test_pages_work_while_redis_is_gone_and_after_it_comes_back_empty(
     client, redis_server, running_meeting, member, caplog
 ):
     pages = member_pages(running_meeting)
-    with caches_on(redis_server), caplog.at_level(logging.WARNING, "actionlearning.cache"):
+    with caches_on(redis_server), caplog.at_level(logging.WARNING, "core.cache"):
         client.force_login(member)
         assert statuses(client, pages) == all_fine(pages)
         assert cache.get(version_cache_key(running_meeting.pk)) == running_meeting.version  # Redis was in use
@@ -197,7 +197,7 @@ def test_an_outage_with_reads_only_is_logged_once_and_back_only_when_it_is(redis
     backend = FailSoftRedisCache(redis_server.url(1), {"OPTIONS": {**TIMEOUTS, "RETRY_AFTER": 0.05}})
     assert backend.get("k") is None
     redis_server.stop()
-    with caplog.at_level(logging.WARNING, "actionlearning.cache"):
+    with caplog.at_level(logging.WARNING, "core.cache"):
         for _ in range(5):
             assert backend.get("k", "miss") == "miss"
             time.sleep(0.06)
@@ -213,9 +213,9 @@ def test_an_outage_with_reads_only_is_logged_once_and_back_only_when_it_is(redis
 def test_too_many_failed_writes_empty_the_cache_when_redis_is_back(redis_server, monkeypatch, db):
     from django.core.cache.backends.redis import RedisCacheClient
 
-    import actionlearning.cache
+    import core.cache
 
-    monkeypatch.setattr(actionlearning.cache, "MAX_UNSYNCED_KEYS", 3)
+    monkeypatch.setattr(core.cache, "MAX_UNSYNCED_KEYS", 3)
     backend = FailSoftRedisCache(redis_server.url(1), {"OPTIONS": {**TIMEOUTS, "RETRY_AFTER": 0.05}})
     backend.set("old", "stale value")
 

@@ -63,7 +63,7 @@ NOT_CONTENT = {
     ("meetings.MeetingEvent", "step"),
     ("meetings.Reminder", "skip_reason"),
     ("meetings.Reminder", "last_error"),
-    ("meetings.Heartbeat", "name"),
+    ("core.Heartbeat", "name"),
     ("learning.LibraryItem", "by_line"),  # the author's name as published (names are not content)
 }
 
@@ -149,7 +149,7 @@ def seed_markers(world) -> list[str]:
     markers = []
     for label, field in CONTENT_FIELDS:
         model = apps.get_model(label)
-        # Read back in Python: encrypted fields cannot be matched in SQL (actionlearning/encryption.py).
+        # Read back in Python: encrypted fields cannot be matched in SQL (core/encryption.py).
         stored = {getattr(row, field) for row in model.objects.only("pk", field)}
         assert marker(label, field) in stored, f"{label}.{field} was not seeded"
         markers.append(marker(label, field))

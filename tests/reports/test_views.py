@@ -226,7 +226,7 @@ def test_one_persons_report_covers_only_their_sets(client, world):
 
 
 def test_a_csv_export_is_in_the_audit_log(client, admin, organisation):
-    from sets.models import AuditEvent
+    from core.models import AuditEvent
 
     client.force_login(admin)
     response = client.get(reverse("reports:report-csv", args=[organisation.slug]))

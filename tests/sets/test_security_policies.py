@@ -10,10 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import ServiceError
+from core.models import AuditEvent
 from meetings import live
 from sets import services
-from sets.models import AuditEvent, OrganisationMembership, SetMembership
-from sets.services import ServiceError
+from sets.models import OrganisationMembership, SetMembership
 from tests.factories import PASSWORD, MeetingFactory, OrganisationMembershipFactory
 
 
@@ -202,14 +203,14 @@ def test_the_audit_log_records_who_did_what_without_content(admin, member, learn
 
 
 def test_the_audit_log_refuses_free_text(admin, organisation):
-    from sets import audit
+    from core import audit
 
     with pytest.raises(ValueError, match="not allowed"):
         audit.record(AuditEvent.Verb.EXPORTED, actor=admin, organisation=organisation, note="what someone wrote")
 
 
 def test_the_audit_log_page_has_a_fixed_number_of_queries(admin, organisation, django_assert_max_num_queries):
-    from sets import audit
+    from core import audit
 
     client = Client()
     client.force_login(admin)

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from actionlearning.encryption import encrypted_fields, forget_keys, resave
+from core.encryption import encrypted_fields, forget_keys, resave
 
 
 class Command(BaseCommand):

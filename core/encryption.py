@@ -12,6 +12,7 @@ Rotating a key (README, "Encryption at rest"): put the new secret first (`SECRET
 
 from django.apps import apps
 from django.core.signals import setting_changed
+from django.db import migrations
 from django.dispatch import receiver
 from encrypted_fields import fields
 
@@ -76,7 +77,5 @@ def encrypt_existing(app_label: str, model_name: str, *names: str):
 
     def forwards(migration_apps, schema_editor):
         resave(migration_apps.get_model(app_label, model_name), list(names))
-
-    from django.db import migrations
 
     return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=False)

@@ -6,7 +6,7 @@ title, a note or a reflection cannot end up in the log by accident.
 
 from django.db.models import QuerySet
 
-from sets.models import AuditEvent, LearningSet, Organisation
+from core.models import AuditEvent
 
 # The keys `detail` may carry; anything else is refused, so no content can slip into the log.
 DETAIL_KEYS = frozenset(
@@ -18,13 +18,14 @@ def record(
     verb: str,
     *,
     actor,
-    organisation: Organisation | None = None,
-    learning_set: LearningSet | None = None,
+    organisation=None,
+    learning_set=None,
     subject=None,
     subject_email: str = "",
     **detail,
 ) -> AuditEvent:
-    """Write one audit event. Side effects: one AuditEvent row (in the caller's transaction)."""
+    """Write one audit event about an organisation (or a set of it). Side effects: one AuditEvent row (in the
+    caller's transaction)."""
     unknown = set(detail) - DETAIL_KEYS
     if unknown:
         raise ValueError(f"audit detail keys not allowed: {sorted(unknown)}")
@@ -42,6 +43,6 @@ def record(
     )
 
 
-def events_for(organisation: Organisation) -> QuerySet[AuditEvent]:
+def events_for(organisation) -> QuerySet[AuditEvent]:
     """An organisation's log, newest first, with the names it shows."""
     return AuditEvent.objects.filter(organisation=organisation).select_related("actor", "subject", "learning_set")

@@ -1,6 +1,6 @@
 """One record per form, however many times it is sent.
 
-A form that creates something carries a one-time token (`{% form_token %}` from sets/templatetags/form_tokens.py,
+A form that creates something carries a one-time token (`{% form_token %}` from core/templatetags/form_tokens.py,
 a hidden `form_token` field). The service that creates the record claims the token before it writes
 (`@once_per_form_token`); a second submission of the same form (a double click, a browser resending, a retry
 after a slow answer) finds the token claimed and is refused with DuplicateSubmission, which the view shows as
@@ -9,7 +9,7 @@ after a slow answer) finds the token claimed and is refused with DuplicateSubmis
 Tokens are claimed in the cache with an atomic `add` (Redis in production: one claim wins even when both
 submissions arrive at once; one process's memory in the embedded mode), for a day, per person. No token (a
 script, a page from before this existed) means no protection, as before. While Redis is down the cache grants
-every claim (actionlearning/cache.py), so this fails open: a double submission then saves twice, nothing is lost.
+every claim (core/cache.py), so this fails open: a double submission then saves twice, nothing is lost.
 """
 
 import functools

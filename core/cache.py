@@ -10,7 +10,7 @@ subclass turns those errors into what the callers already handle:
   as not set; `incr` raises ValueError, as for a missing key), except `add`, which says True (as if the key
   were added): callers use `add` as a lock (allauth guards its rate-limit counters with one), and a lock that
   could never be taken would refuse every login with a 429 for as long as Redis is down;
-- the first failure is logged once (a WARNING on `actionlearning.cache`), and for `RETRY_AFTER` seconds after a
+- the first failure is logged once (a WARNING on `core.cache`), and for `RETRY_AFTER` seconds after a
   failure the cache does not ask Redis at all, so a hanging Redis costs a request one socket timeout at most,
   not one per cache call; the first call that reaches Redis again logs that it is back;
 - a key whose write failed may still hold an older value in Redis (a network split rather than a restart), so
