@@ -48,6 +48,8 @@ LOAD_DURATION ?= 120
 load: install
 	$(UV) run python bench/load.py --scale $(LOAD_SCALE) --users $(LOAD_USERS) --duration $(LOAD_DURATION)
 
+# ruff, and import-linter's contracts: the layers of docs/architecture.md and no cycles between modules.
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run lint-imports

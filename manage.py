@@ -4,6 +4,8 @@
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "actionlearning.settings")
@@ -12,8 +14,6 @@ def main() -> None:
     # without SECRET_KEY refuses to start.
     if "SECRET_KEY" not in os.environ and "DEBUG" not in os.environ and not os.path.exists(".env"):
         os.environ["DEBUG"] = "true"
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(sys.argv)
 
 

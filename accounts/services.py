@@ -2,6 +2,7 @@
 
 import secrets
 
+from allauth.usersessions.models import UserSession
 from django.db import transaction
 
 from accounts.models import User
@@ -36,8 +37,6 @@ def end_sessions(*, user: User, keep_session_key: str | None = None) -> int:
     """End a person's sessions everywhere (all but `keep_session_key`), e.g. after a password change or when they
     are removed from an organisation. Side effects: the sessions are deleted from the database and the cache, so
     even the live meeting's cache-only poll (meetings/middleware.py) stops answering them. Returns how many."""
-    from allauth.usersessions.models import UserSession
-
     ended = 0
     for session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
         session.end()

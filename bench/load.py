@@ -160,8 +160,8 @@ def person_loop(person: Person, port: int, stop: threading.Event, stats: Stats, 
 def facilitators_loop(meetings: list, stop: threading.Event, every: float, moves: list) -> None:
     """Each facilitator moves their meeting on (or back, at the end) every `every` seconds, through the service,
     as the control buttons do: every participant's next poll then gets the new state."""
-    from meetings import live
-    from meetings.models import Meeting
+    from meetings import live  # noqa: PLC0415 (imported once Django is set up)
+    from meetings.models import Meeting  # noqa: PLC0415 (imported once Django is set up)
 
     forward = dict.fromkeys((m.pk for m, _f in meetings), True)
     while not stop.wait(every):
@@ -180,11 +180,11 @@ def facilitators_loop(meetings: list, stop: threading.Event, every: float, moves
 def prepare(scale: int, users: int) -> tuple[list[Person], list]:
     """`users` people from the first sets of the scale organisation (10 a set), each with a session of their own
     let into their set's live meeting (started if it is not running)."""
-    from django.urls import reverse
+    from django.urls import reverse  # noqa: PLC0415 (imported once Django is set up)
 
-    from bench.scenario import live_meeting, real_session
-    from bench.seed import slug
-    from sets.models import LearningSet
+    from bench.scenario import live_meeting, real_session  # noqa: PLC0415 (imported once Django is set up)
+    from bench.seed import slug  # noqa: PLC0415 (imported once Django is set up)
+    from sets.models import LearningSet  # noqa: PLC0415 (imported once Django is set up)
 
     sets = list(LearningSet.objects.filter(organisation__slug=slug(scale)).order_by("name")[: -(-users // 10)])
     people, meetings = [], []
@@ -239,10 +239,10 @@ def main() -> int:
     manage(env, "seed_demo", "--scale", str(args.scale))
     manage(env, "collectstatic", "--noinput", "-v0")
 
-    import django
+    import django  # noqa: PLC0415 (a bench script: Django is imported once the environment it runs in is set)
 
     django.setup()
-    from django.conf import settings
+    from django.conf import settings  # noqa: PLC0415 (imported once Django is set up)
 
     people, meetings = prepare(args.scale, args.users)
     cookie_name = settings.SESSION_COOKIE_NAME

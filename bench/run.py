@@ -22,6 +22,8 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 WRK_SCRIPT = ROOT / "bench" / "report.lua"
@@ -57,8 +59,6 @@ def environment(database_url: str) -> dict:
 
 
 def ensure_database(url: str) -> None:
-    import psycopg
-
     name = url.rsplit("/", 1)[1]
     server = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(server, autocommit=True) as conn:
@@ -69,8 +69,6 @@ def ensure_database(url: str) -> None:
 def analyze(url: str) -> None:
     """Fresh planner statistics, as autovacuum keeps them on a live database: just after a bulk seed the
     planner would otherwise guess row counts (and pick, e.g., a bitmap scan over every ended meeting)."""
-    import psycopg
-
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")
 
@@ -120,8 +118,8 @@ def machine() -> dict:
     memory = (
         re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text()) if Path("/proc/meminfo").exists() else None
     )
-    import django
-    from django.db import connection
+    import django  # noqa: PLC0415 (a bench script: Django is imported once the environment it runs in is set)
+    from django.db import connection  # noqa: PLC0415 (imported once Django is set up)
 
     return {
         "cpus": os.cpu_count(),
@@ -156,10 +154,10 @@ def main() -> int:
     manage(env, "collectstatic", "--noinput", "-v0")
 
     sys.path.insert(0, str(ROOT))
-    import django
+    import django  # noqa: PLC0415 (a bench script: Django is imported once the environment it runs in is set)
 
     django.setup()
-    from bench import scenario
+    from bench import scenario  # noqa: PLC0415 (imported once Django is set up)
 
     world = scenario.prepare(args.scale)
     report_world = scenario.prepare_report(args.scale)

@@ -18,8 +18,8 @@ subclass turns those errors into what the callers already handle:
   cache, if it failed to write more than MAX_UNSYNCED_KEYS keys).
 
 allauth's rate-limit counters live in this cache: while Redis is down they read as empty and their lock is
-granted, so rate limits fail open (nobody is locked out; limits apply again once Redis is back). See README,
-"Reliability".
+granted, so rate limits fail open (nobody is locked out; limits apply again once Redis is back). See
+docs/reliability.md.
 
 Settings: OPTIONS accepts `RETRY_AFTER` (seconds, default 2) besides redis-py's connection options; set short
 `socket_connect_timeout` and `socket_timeout` so that a Redis that does not answer is given up on quickly.

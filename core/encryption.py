@@ -5,7 +5,7 @@ check-in notes, the words of a process rating, facilitators' process notes) is s
 of the database, a backup or a log of SQL shows none of it. The keys are derived (PBKDF2) from `SECRET_KEY` and
 the salts in `FIELD_ENCRYPTION_SALTS`; the first secret and the first salt encrypt, every combination decrypts.
 
-Rotating a key (README, "Encryption at rest"): put the new secret first (`SECRET_KEY`, with the old one in
+Rotating a key (docs/security.md, "Encryption at rest"): put the new secret first (`SECRET_KEY`, with the old one in
 `SECRET_KEY_FALLBACKS`) or a new salt first in `FIELD_ENCRYPTION_SALTS`, deploy, run
 `python manage.py reencrypt` (it re-saves every encrypted value with the new key), then drop the old one.
 """

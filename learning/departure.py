@@ -13,6 +13,7 @@ This lives in `learning`, the app that can see every kind of content (`accounts 
 import uuid
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models import CASCADE
 from django.utils import timezone
@@ -139,8 +140,6 @@ def delete_account(*, user) -> None:
         user.calendar_token = None
         user.set_unusable_password()
         user.save(update_fields=["email", "is_active", "calendar_token", "password"])
-        from allauth.mfa.models import Authenticator
-
         Authenticator.objects.filter(user=user).delete()
     else:
         user.delete()

@@ -2,10 +2,12 @@
 
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, F, Q, QuerySet, Value
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from learning.models import JournalEntry, LibraryItem
 from meetings.models import Reflection
+from meetings.queries import since_last_meeting
 
 PAGE_SIZE = 20
 SEARCH_COUNT_LIMIT = 1000
@@ -107,10 +109,6 @@ def library(organisation, *, search: str = "", page_number=1, per_page: int = PA
 def shared_entries_since_last_meeting(user, *, sets, fallback, limit: int) -> list[dict]:
     """Journal entries set-mates shared with the user's sets since each set's last meeting, for the member home's
     "shared since the last meeting" panel (meetings.queries.SHARED_SOURCES). One query."""
-    from django.urls import reverse
-
-    from meetings.queries import since_last_meeting
-
     entries = since_last_meeting(
         JournalEntry.objects.filter(shared=True, learning_set__in=sets).exclude(author=user),
         set_path="learning_set",
@@ -134,8 +132,6 @@ def shared_entries_since_last_meeting(user, *, sets, fallback, limit: int) -> li
 def entries_linked_to_issue(issue, viewer, *, limit: int = 20) -> list[dict]:
     """Journal entries linked to an issue, for its page: the viewer's own, and those shared with the issue's set.
     A private entry of someone else is never among them. One query."""
-    from django.urls import reverse
-
     entries = (
         JournalEntry.objects.filter(issue=issue)
         .filter(Q(author=viewer) | Q(shared=True, learning_set_id=issue.learning_set_id))

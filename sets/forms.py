@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.timezones import TimezoneSelect
 from sets.contract import CONTRACT_FIELDS, DEFAULT_REMINDER_OFFSETS
+from sets.invitations import INVITATION_ROLES, MAX_BULK_LINES
 from sets.models import LearningSet, Organisation, OrganisationMembership, SetMembership
-from sets.services import INVITATION_ROLES, MAX_BULK_LINES
 
 DETAIL_FIELDS = [
     "name",
@@ -173,8 +174,6 @@ class AddToSetForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=SetMembership.Role, initial=SetMembership.Role.MEMBER)
 
     def __init__(self, *args, learning_set: LearningSet, **kwargs):
-        from accounts.models import User
-
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = (
             User.objects.filter(organisation_memberships__organisation_id=learning_set.organisation_id)

@@ -5,6 +5,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from sets.services import two_factor_needed
+
 # Set in the session at login (sets/signals.py), when an authenticator is removed, and on joining such an
 # organisation. Turning the requirement on ends the sessions of everyone it concerns, so every session of a
 # person it concerns has been through a login that set it. Only flagged sessions pay for the check (a query),
@@ -22,8 +24,6 @@ class TwoFactorRequiredMiddleware:
             and request.session.get(TWO_FACTOR_NEEDED)
             and not request.path_info.startswith(("/accounts/", "/healthz"))
         ):
-            from sets.services import two_factor_needed
-
             if not two_factor_needed(request.user):
                 del request.session[TWO_FACTOR_NEEDED]
                 return self.get_response(request)

@@ -2,7 +2,9 @@
 
 from core import audit
 from core.models import AuditEvent
+from sets.middleware import TWO_FACTOR_NEEDED
 from sets.models import OrganisationMembership
+from sets.services import two_factor_needed
 
 
 def audit_admin_login(sender, request, user, **kwargs) -> None:
@@ -17,8 +19,5 @@ def audit_admin_login(sender, request, user, **kwargs) -> None:
 
 def note_two_factor_requirement(sender, request, user, **kwargs) -> None:
     """At login (and when an authenticator is removed): ask for two-factor first if an organisation needs it."""
-    from sets.middleware import TWO_FACTOR_NEEDED
-    from sets.services import two_factor_needed
-
     if two_factor_needed(user):
         request.session[TWO_FACTOR_NEEDED] = True

@@ -2,7 +2,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from sets import services
+from sets import invitations
 
 
 @shared_task(
@@ -14,4 +14,4 @@ from sets import services
 )
 def send_invitation(invitation_id: int) -> None:
     # Makes a fresh token each run, so a retry or a duplicate delivery only means the newest link is the live one.
-    services.send_invitation_email(invitation_id=invitation_id)
+    invitations.send_invitation_email(invitation_id=invitation_id)

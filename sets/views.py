@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core import audit
 from core.form_tokens import DuplicateSubmission
-from sets import permissions, services
+from sets import invitations, permissions, services
 from sets.forms import (
     AddToSetForm,
     BulkInviteForm,
@@ -194,10 +194,10 @@ def invite(request, org_slug):
         if single.is_valid():
             data = single.cleaned_data
             try:
-                services.invite(
+                invitations.invite(
                     organisation=organisation,
                     learning_set=data["learning_set"],
-                    request=services.InvitationRequest(
+                    request=invitations.InvitationRequest(
                         email=data["email"], full_name=data["full_name"], role=data["role"]
                     ),
                     by=request.user,
@@ -210,7 +210,7 @@ def invite(request, org_slug):
     elif request.method == "POST":
         bulk = BulkInviteForm(request.POST, organisation=organisation, prefix="many")
         if bulk.is_valid():
-            result = services.invite_many(
+            result = invitations.invite_many(
                 organisation=organisation,
                 learning_set=bulk.cleaned_data["learning_set"],
                 text=bulk.cleaned_data["lines"],
@@ -247,7 +247,7 @@ def _after_invite(organisation, learning_set) -> str:
 def invitation_resend(request, org_slug, invitation_id):
     invitation = permissions.invitation_for_admin(request.user, org_slug, invitation_id)
     try:
-        services.resend_invitation(invitation=invitation, by=request.user)
+        invitations.resend_invitation(invitation=invitation, by=request.user)
         messages.success(request, _("Invitation sent again to %(email)s.") % {"email": invitation.email})
     except services.ServiceError as error:
         messages.error(request, str(error))
@@ -258,7 +258,7 @@ def invitation_resend(request, org_slug, invitation_id):
 def invitation_revoke(request, org_slug, invitation_id):
     invitation = permissions.invitation_for_admin(request.user, org_slug, invitation_id)
     try:
-        services.revoke_invitation(invitation=invitation, by=request.user)
+        invitations.revoke_invitation(invitation=invitation, by=request.user)
         messages.success(
             request, _("Invitation to %(email)s revoked; its link no longer works.") % {"email": invitation.email}
         )
@@ -270,14 +270,14 @@ def invitation_revoke(request, org_slug, invitation_id):
 @login_not_required
 def invitation(request, token):
     """The page an invitation link opens. Anyone with the link sees it; accepting needs the invited address."""
-    invitation = services.invitation_for_token(token)
+    invitation = invitations.invitation_for_token(token)
     if invitation is None:
         raise Http404
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         try:
-            services.accept_invitation(invitation=invitation, user=request.user)
+            invitations.accept_invitation(invitation=invitation, user=request.user)
         except services.ServiceError as error:
             messages.error(request, str(error))
             return redirect(request.path)
@@ -290,11 +290,11 @@ def invitation(request, token):
         return redirect("sets:organisation", org_slug=invitation.organisation.slug)
     context = {"invitation": invitation, "next": request.path}
     if request.user.is_authenticated:
-        context["email_matches"] = services.email_belongs_to(request.user, invitation.email)
+        context["email_matches"] = invitations.email_belongs_to(request.user, invitation.email)
     elif invitation.is_pending:
         # The link proves the address: a sign-up with it needs no second verification email.
         get_adapter(request).stash_verified_email(request, invitation.email)
-        context["account_exists"] = services.account_exists(invitation.email)
+        context["account_exists"] = invitations.account_exists(invitation.email)
     return render(request, "sets/invitation.html", context)
 
 

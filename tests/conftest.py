@@ -5,6 +5,8 @@ import pytest
 # Playwright runs an event loop in the test thread; Django's ORM is still used synchronously there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from django.core.cache import cache
+
 from sets.models import OrganisationMembership, SetMembership
 from tests.factories import (
     LearningSetFactory,
@@ -17,7 +19,6 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """allauth's rate-limit counters live in the cache (Redis in CI): start every test from zero."""
-    from django.core.cache import cache
 
     cache.clear()
     yield

@@ -20,6 +20,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learning.models import JournalEntry
 from learning.views import LINKS
 from meetings import live
 from meetings.models import Meeting
@@ -231,8 +232,6 @@ def test_hostile_input_at_every_form_never_breaks_and_never_runs(world):
 
 
 def test_a_nul_character_is_refused_with_a_clear_message_and_nothing_saved(client, member):
-    from learning.models import JournalEntry
-
     client.force_login(member)
     response = client.post(reverse("learning:entry-new"), {"title": "Hello\x00there", "body": "x"})
     assert response.status_code == 400

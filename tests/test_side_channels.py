@@ -13,12 +13,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from learning import services as learning_services
 from learning.models import JournalEntry
 from meetings import live, services
 from meetings.models import Action, ActionUpdate, Question, Reflection
 from meetings.services import MeetingDetails
-from sets import services as set_services
-from sets.services import InvitationRequest
+from sets import invitations
+from sets.invitations import InvitationRequest
 from tests.factories import MeetingFactory, SetMembershipFactory
 
 MARKERS = {
@@ -100,7 +101,7 @@ def test_messages_emails_and_logs_carry_no_confidential_content(
             details=MeetingDetails(local_start=later.replace(tzinfo=None, microsecond=0), duration_minutes=120),
         )
         services.dispatch_due_reminders(now=later - timedelta(hours=47))
-        set_services.invite(
+        invitations.invite(
             organisation=organisation,
             learning_set=learning_set,
             request=InvitationRequest(email="new@example.org", full_name="New Person", role="member"),
@@ -139,7 +140,6 @@ def test_messages_emails_and_logs_carry_no_confidential_content(
 def test_an_error_while_saving_content_logs_no_content(client, member, monkeypatch, caplog):
     """A request that fails with content in it: the error report (Django's request log, with its traceback) names
     the page, never what was typed."""
-    from learning import services as learning_services
 
     def broken(**kwargs):
         raise RuntimeError("the journal is broken")

@@ -115,8 +115,6 @@ def test_profile_refuses_an_unknown_time_zone_and_keeps_the_old_one(client, db):
 
 
 def test_pages_show_times_in_the_viewers_zone(client, db):
-    from django.utils import timezone
-
     user = UserFactory(timezone="Asia/Tokyo")
     client.force_login(user)
     client.get(reverse("sets:home"))

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.urls import reverse
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -28,13 +31,11 @@ def browser_context_args(browser_context_args):
 
 def label(text: str):
     """A field's label as Django renders it ("Email:") or allauth does ("Email")."""
-    import re
 
     return re.compile(rf"^{re.escape(text)}:?$")
 
 
 def log_in(page, live_server, email: str, password: str) -> None:
-    from django.urls import reverse
 
     page.goto(live_server.url + reverse("account_login"))
     page.get_by_label(label("Email")).fill(email)

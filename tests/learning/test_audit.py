@@ -8,6 +8,7 @@ from core.models import AuditEvent
 from learning import services
 from learning.models import LibraryItem
 from learning.services import EntryContent
+from tests.factories import OrganisationMembershipFactory
 from tests.learning.test_library import confirm, preview
 
 
@@ -40,8 +41,6 @@ def test_publishing_and_withdrawing_are_logged_without_the_words(client, member,
 
 
 def test_downloading_my_data_is_logged_in_each_of_my_organisations(client, member, organisation, other_organisation):
-    from tests.factories import OrganisationMembershipFactory
-
     OrganisationMembershipFactory(organisation=other_organisation, user=member)
     client.force_login(member)
     b"".join(client.get(reverse("learning:export-json")).streaming_content)

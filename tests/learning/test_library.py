@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from core.errors import ServiceError
-from learning import services
+from learning import queries, services
 from learning.models import JournalEntry, LibraryItem
 from learning.services import EntryContent
 from tests.factories import OrganisationMembershipFactory
@@ -223,8 +223,6 @@ def test_library_page_makes_a_fixed_number_of_queries(
 
 
 def test_a_search_that_matches_very_many_counts_only_so_far(client, member, organisation, monkeypatch):
-    from learning import queries
-
     monkeypatch.setattr(queries, "SEARCH_COUNT_LIMIT", 2)
     for number in range(4):
         LibraryItem.objects.create(organisation=organisation, author=member, title=f"Rota {number}", text="x")

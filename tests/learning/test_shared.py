@@ -9,6 +9,7 @@ from django.utils import timezone
 from learning import queries, services
 from learning.models import JournalEntry
 from learning.services import EntryContent
+from meetings.models import Issue
 from tests.factories import LearningSetFactory, MeetingFactory, SetMembershipFactory
 from tests.learning.conftest import make_reflection
 
@@ -119,8 +120,6 @@ def test_the_member_home_shows_journal_entries_set_mates_shared_since_the_last_m
 def test_an_issues_page_shows_the_learning_linked_to_it_that_the_viewer_may_read(
     client, member, mate, facilitator, learning_set
 ):
-    from meetings.models import Issue
-
     issue = Issue.objects.create(owner=member, learning_set=learning_set, title="Rotas")
     mine = services.write_entry(
         author=member,

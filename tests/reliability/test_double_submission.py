@@ -13,12 +13,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import live
+from learning.models import JournalEntry
+from meetings import flow, live
 from meetings.models import (
     Action,
     ActionUpdate,
     AirtimeSlot,
     Attendance,
+    Encouragement,
     Issue,
     Meeting,
     ProcessRating,
@@ -152,7 +154,6 @@ def running(learning_set, facilitator, member):
 
 def go_to(meeting, by, phase):
     """Advance the meeting to the first step of `phase`."""
-    from meetings import flow
 
     meeting.refresh_from_db()
     while flow.current(live.state_of(meeting), live.plan_for(meeting)).phase != phase:
@@ -313,8 +314,6 @@ def test_adding_an_own_action_twice_adds_one(client, learning_set, member):
 
 
 def test_a_word_of_support_sent_twice_is_left_once(client, learning_set, member, facilitator):
-    from meetings.models import Encouragement
-
     action = ActionFactory(learning_set=learning_set, owner=member, text="Ask the night shift")
     update = ActionUpdate.objects.create(action=action, author=member, note="Asked two")
     client.force_login(facilitator)
@@ -326,8 +325,6 @@ def test_a_word_of_support_sent_twice_is_left_once(client, learning_set, member,
 
 
 def test_writing_a_journal_entry_twice_writes_one(client, member):
-    from learning.models import JournalEntry
-
     client.force_login(member)
     html = page(client.get(reverse("learning:entry-new")))
     data = {"title": "Listening", "body": "I asked first", "form_token": token_in(html)}

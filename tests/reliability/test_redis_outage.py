@@ -10,10 +10,12 @@ from datetime import timedelta
 import pytest
 import redis
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+import core.cache
 from core.cache import FailSoftRedisCache
 from meetings import live
 from meetings.middleware import version_cache_key
@@ -131,7 +133,7 @@ def test_a_hanging_redis_costs_a_page_a_timeout_at_most(client, redis_server, ru
 
 def test_logging_in_works_while_redis_is_gone_and_rate_limits_fail_open(client, redis_server, member):
     """allauth counts failed logins in the cache. With Redis up, 5 failures lock the account for 5 minutes; with
-    Redis gone nothing is counted, so the right password still gets in (documented in README, "Reliability")."""
+    Redis gone nothing is counted, so the right password still gets in (documented in docs/reliability.md)."""
     login = reverse("account_login")
     with caches_on(redis_server):
         for _ in range(5):
@@ -151,7 +153,6 @@ def test_logging_in_works_while_redis_is_gone_and_rate_limits_fail_open(client, 
 def test_a_key_whose_write_failed_is_deleted_once_redis_answers_again(redis_server, monkeypatch, db):
     """After a network split (Redis kept its data, but missed a write), the old value must not be served: the
     live poll would otherwise answer "unchanged" from a version that has moved on."""
-    from django.core.cache.backends.redis import RedisCacheClient
 
     with caches_on(redis_server, RETRY_AFTER=0.2):
         key = version_cache_key(12345)
@@ -211,10 +212,6 @@ def test_an_outage_with_reads_only_is_logged_once_and_back_only_when_it_is(redis
 
 
 def test_too_many_failed_writes_empty_the_cache_when_redis_is_back(redis_server, monkeypatch, db):
-    from django.core.cache.backends.redis import RedisCacheClient
-
-    import core.cache
-
     monkeypatch.setattr(core.cache, "MAX_UNSYNCED_KEYS", 3)
     backend = FailSoftRedisCache(redis_server.url(1), {"OPTIONS": {**TIMEOUTS, "RETRY_AFTER": 0.05}})
     backend.set("old", "stale value")

@@ -67,7 +67,7 @@ def test_reminders_wait_out_a_redis_outage_and_go_once_it_is_back(
     assert response.status_code == 302
     assert Attendance.objects.get(meeting=meeting, user=member).rsvp == "yes"
     # A facilitator's write that queues a task (calendar invitations): saved, and answered in bounded time; the
-    # invitations themselves cannot be queued (logged; README, "Reliability").
+    # invitations themselves cannot be queued (logged; docs/reliability.md).
     facilitating = Client()
     facilitating.force_login(facilitator)
     day = (timezone.localdate() + timedelta(days=20)).isoformat()

@@ -9,16 +9,16 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from sets import services
+from sets import invitations, services
 from sets.models import Invitation, OrganisationMembership, SetMembership
 from tests.factories import SetMembershipFactory, UserFactory
 
 
 def invite(organisation, learning_set, by, email="new@example.org", role="member", name="Nia New"):
-    return services.invite(
+    return invitations.invite(
         organisation=organisation,
         learning_set=learning_set,
-        request=services.InvitationRequest(email=email, full_name=name, role=role),
+        request=invitations.InvitationRequest(email=email, full_name=name, role=role),
         by=by,
     )
 
@@ -39,7 +39,7 @@ def test_invite_emails_a_link_whose_token_finds_the_invitation(sent, learning_se
     invitation, token = sent
     assert [m.to for m in mail.outbox] == [["new@example.org"]]
     assert f'You will join the action learning set "{learning_set.name}".' in mail.outbox[0].body
-    assert services.invitation_for_token(token) == invitation
+    assert invitations.invitation_for_token(token) == invitation
     invitation.refresh_from_db()
     assert invitation.send_count == 1
     assert invitation.token_hash != token  # only the hash is stored
@@ -48,11 +48,11 @@ def test_invite_emails_a_link_whose_token_finds_the_invitation(sent, learning_se
 def test_accepting_joins_the_organisation_and_the_set_once(sent, organisation, learning_set):
     invitation, _token = sent
     person = UserFactory(email="new@example.org")
-    services.accept_invitation(invitation=invitation, user=person)
+    invitations.accept_invitation(invitation=invitation, user=person)
     assert OrganisationMembership.objects.get(organisation=organisation, user=person).role == "member"
     assert SetMembership.objects.get(learning_set=learning_set, user=person).role == "member"
     with pytest.raises(services.ServiceError, match="already been used"):
-        services.accept_invitation(invitation=invitation, user=person)
+        invitations.accept_invitation(invitation=invitation, user=person)
 
 
 def test_an_expired_invitation_is_refused(sent):
@@ -62,16 +62,16 @@ def test_an_expired_invitation_is_refused(sent):
         time_machine.travel(timezone.now() + timedelta(days=15)),
         pytest.raises(services.ServiceError, match="expired"),
     ):
-        services.accept_invitation(invitation=invitation, user=person)
+        invitations.accept_invitation(invitation=invitation, user=person)
     assert not SetMembership.objects.filter(user=person).exists()
 
 
 def test_a_revoked_invitation_is_refused_and_its_page_says_so(sent, admin, client):
     invitation, token = sent
-    services.revoke_invitation(invitation=invitation, by=admin)
+    invitations.revoke_invitation(invitation=invitation, by=admin)
     person = UserFactory(email="new@example.org")
     with pytest.raises(services.ServiceError, match="withdrawn"):
-        services.accept_invitation(invitation=invitation, user=person)
+        invitations.accept_invitation(invitation=invitation, user=person)
     response = client.get(reverse("sets:invitation", args=[token]))
     assert "This invitation was withdrawn." in response.content.decode()
 
@@ -80,7 +80,7 @@ def test_the_wrong_person_cannot_accept(sent):
     invitation, _token = sent
     someone_else = UserFactory(email="other@example.org")
     with pytest.raises(services.ServiceError, match=r"sent to new@example\.org"):
-        services.accept_invitation(invitation=invitation, user=someone_else)
+        invitations.accept_invitation(invitation=invitation, user=someone_else)
     assert not OrganisationMembership.objects.filter(user=someone_else).exists()
 
 
@@ -88,36 +88,36 @@ def test_an_unverified_address_does_not_count(sent):
     invitation, _token = sent
     person = UserFactory(email="new@example.org", verified_email=False)
     with pytest.raises(services.ServiceError):
-        services.accept_invitation(invitation=invitation, user=person)
+        invitations.accept_invitation(invitation=invitation, user=person)
 
 
 def test_resend_makes_a_new_link_and_kills_the_old_one(sent, admin, django_capture_on_commit_callbacks):
     invitation, old_token = sent
     with time_machine.travel(timezone.now() + timedelta(days=10)):
         with django_capture_on_commit_callbacks(execute=True):
-            services.resend_invitation(invitation=invitation, by=admin)
+            invitations.resend_invitation(invitation=invitation, by=admin)
         new_token = token_from(mail.outbox[-1])
         invitation.refresh_from_db()
         assert invitation.expires_at > timezone.now() + timedelta(days=13)
     assert new_token != old_token
-    assert services.invitation_for_token(old_token) is None
-    assert services.invitation_for_token(new_token) == invitation
+    assert invitations.invitation_for_token(old_token) is None
+    assert invitations.invitation_for_token(new_token) == invitation
     assert invitation.send_count == 2
 
 
 def test_a_duplicate_delivery_of_the_send_task_sends_nothing(sent):
     invitation, _token = sent
-    assert services.send_invitation_email(invitation_id=invitation.pk) is False
+    assert invitations.send_invitation_email(invitation_id=invitation.pk) is False
     assert len(mail.outbox) == 1
 
 
 def test_an_accepted_invitation_cannot_be_resent_or_revoked(sent, admin):
     invitation, _token = sent
-    services.accept_invitation(invitation=invitation, user=UserFactory(email="new@example.org"))
+    invitations.accept_invitation(invitation=invitation, user=UserFactory(email="new@example.org"))
     with pytest.raises(services.ServiceError):
-        services.resend_invitation(invitation=invitation, by=admin)
+        invitations.resend_invitation(invitation=invitation, by=admin)
     with pytest.raises(services.ServiceError):
-        services.revoke_invitation(invitation=invitation, by=admin)
+        invitations.revoke_invitation(invitation=invitation, by=admin)
 
 
 def test_an_existing_member_is_not_invited_again(organisation, learning_set, admin, member):
@@ -152,7 +152,7 @@ def test_bulk_keeps_the_good_lines_and_reports_each_bad_one(organisation, learni
             '"fay@example.org", "Fay, Jr", admin',
         ]
     )
-    result = services.invite_many(organisation=organisation, learning_set=learning_set, text=text, by=admin)
+    result = invitations.invite_many(organisation=organisation, learning_set=learning_set, text=text, by=admin)
     assert sorted(i.email for i in result.invitations) == ["ann@example.org", "cat@example.org", "fay@example.org"]
     assert [(line, message.split(" ")[0]) for line, _text, message in result.errors] == [
         (3, "\u201cnot-an-email\u201d"),
@@ -167,7 +167,7 @@ def test_bulk_keeps_the_good_lines_and_reports_each_bad_one(organisation, learni
 
 
 def test_bulk_facilitator_needs_a_set(organisation, admin):
-    result = services.invite_many(
+    result = invitations.invite_many(
         organisation=organisation, learning_set=None, text="x@example.org,,facilitator", by=admin
     )
     assert result.invitations == []
@@ -175,16 +175,16 @@ def test_bulk_facilitator_needs_a_set(organisation, admin):
 
 
 def test_bulk_refuses_too_many_lines_and_invites_nobody(organisation, admin):
-    text = "\n".join(f"p{n}@example.org" for n in range(services.MAX_BULK_LINES + 1))
-    result = services.invite_many(organisation=organisation, learning_set=None, text=text, by=admin)
+    text = "\n".join(f"p{n}@example.org" for n in range(invitations.MAX_BULK_LINES + 1))
+    result = invitations.invite_many(organisation=organisation, learning_set=None, text=text, by=admin)
     assert result.invitations == []
     assert len(result.errors) == 1
     assert Invitation.objects.count() == 0
 
 
 def test_bulk_refuses_too_much_text(organisation, admin):
-    text = "a" * (services.MAX_BULK_CHARACTERS + 1)
-    result = services.invite_many(organisation=organisation, learning_set=None, text=text, by=admin)
+    text = "a" * (invitations.MAX_BULK_CHARACTERS + 1)
+    result = invitations.invite_many(organisation=organisation, learning_set=None, text=text, by=admin)
     assert (result.invitations, len(result.errors)) == ([], 1)
 
 
@@ -194,7 +194,7 @@ def test_an_existing_member_rejoins_after_being_removed(learning_set, admin, dja
     services.remove_from_set(membership=membership, by=admin)
     with django_capture_on_commit_callbacks(execute=True):
         invitation = invite(learning_set.organisation, learning_set, admin, email=membership.user.email)
-    services.accept_invitation(invitation=invitation, user=membership.user)
+    invitations.accept_invitation(invitation=invitation, user=membership.user)
     membership.refresh_from_db()
     assert (membership.left_at, membership.contract_agreed_version) == (None, None)
     assert SetMembership.objects.filter(learning_set=learning_set, user=membership.user).count() == 1

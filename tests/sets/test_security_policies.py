@@ -10,12 +10,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core import audit
 from core.errors import ServiceError
 from core.models import AuditEvent
 from meetings import live
 from sets import services
-from sets.models import OrganisationMembership, SetMembership
-from tests.factories import PASSWORD, MeetingFactory, OrganisationMembershipFactory
+from sets.models import Invitation, OrganisationMembership, SetMembership, hash_token
+from tests.factories import PASSWORD, InvitationFactory, MeetingFactory, OrganisationMembershipFactory, UserFactory
 
 
 def logged_in(user) -> Client:
@@ -162,14 +163,11 @@ def test_requiring_two_factor_signs_out_those_without_it_and_asks_them_to_set_it
 
 
 def test_joining_an_organisation_that_requires_two_factor_asks_for_it(admin, organisation, db):
-    from tests.factories import InvitationFactory, UserFactory
-
     organisation.require_two_factor = True
     organisation.save(update_fields=["require_two_factor"])
     newcomer = UserFactory(email="newcomer@example.org")
     invitation = InvitationFactory(organisation=organisation, learning_set=None, email=newcomer.email)
     token = "two-factor-invitation-token"
-    from sets.models import Invitation, hash_token
 
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(token))
     client = logged_in(newcomer)  # in no organisation yet: nothing asked
@@ -203,15 +201,11 @@ def test_the_audit_log_records_who_did_what_without_content(admin, member, learn
 
 
 def test_the_audit_log_refuses_free_text(admin, organisation):
-    from core import audit
-
     with pytest.raises(ValueError, match="not allowed"):
         audit.record(AuditEvent.Verb.EXPORTED, actor=admin, organisation=organisation, note="what someone wrote")
 
 
 def test_the_audit_log_page_has_a_fixed_number_of_queries(admin, organisation, django_assert_max_num_queries):
-    from core import audit
-
     client = Client()
     client.force_login(admin)
     for count in (1, 30):

@@ -4,7 +4,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
+from sets import invitations
+from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership, hash_token
 from tests.factories import (
     LearningSetFactory,
     OrganisationFactory,
@@ -167,13 +168,11 @@ def test_resend_and_revoke_from_the_people_page(client, organisation, admin, dja
 def test_a_new_person_signs_up_from_the_link_and_joins(
     client, organisation, learning_set, admin, django_capture_on_commit_callbacks
 ):
-    from sets import services
-
     with django_capture_on_commit_callbacks(execute=True):
-        services.invite(
+        invitations.invite(
             organisation=organisation,
             learning_set=learning_set,
-            request=services.InvitationRequest(email="nia@example.org", full_name="Nia"),
+            request=invitations.InvitationRequest(email="nia@example.org", full_name="Nia"),
             by=admin,
         )
     link = re.search(r"/invitations/[^/\s]+/", mail.outbox[0].body).group(0)
@@ -198,8 +197,6 @@ def test_a_new_person_signs_up_from_the_link_and_joins(
 
 
 def test_an_existing_user_logs_in_and_accepts(client, organisation, learning_set, admin):
-    from sets.models import hash_token
-
     person = UserFactory(email="known@example.org")
     Invitation.objects.create(
         organisation=organisation,
@@ -217,8 +214,6 @@ def test_an_existing_user_logs_in_and_accepts(client, organisation, learning_set
 
 
 def test_someone_logged_in_with_another_address_is_told_and_refused(client, organisation, learning_set):
-    from sets.models import hash_token
-
     Invitation.objects.create(organisation=organisation, email="right@example.org", token_hash=hash_token("t2"))
     client.force_login(UserFactory(email="wrong@example.org"))
     link = reverse("sets:invitation", args=["t2"])

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from sets import services
+from sets import invitations
 from sets.models import Invitation
 from tests.worker_support import worker_pool
 
@@ -20,10 +20,10 @@ def workers(tmp_path, transactional_db):
 
 def test_a_real_worker_sends_the_invitation_once(workers, organisation, learning_set, admin):
     workers.start()
-    invitation = services.invite(
+    invitation = invitations.invite(
         organisation=organisation,
         learning_set=learning_set,
-        request=services.InvitationRequest(email="worker@example.org", full_name="Wendy Worker"),
+        request=invitations.InvitationRequest(email="worker@example.org", full_name="Wendy Worker"),
         by=admin,
     )
     workers.wait_for(lambda: len(workers.emails()) >= 1, what="the invitation email")
@@ -36,4 +36,4 @@ def test_a_real_worker_sends_the_invitation_once(workers, organisation, learning
     assert invitation.send_count == 1
     # The link in the email is the live one: its token's hash is what the worker saved.
     token = body.split("/invitations/")[1].split("/")[0]
-    assert services.invitation_for_token(token) == Invitation.objects.get(pk=invitation.pk)
+    assert invitations.invitation_for_token(token) == Invitation.objects.get(pk=invitation.pk)
