@@ -1,6 +1,6 @@
 """Backups: a dump of the database restores into a fresh, empty database, and the data is there.
 
-On PostgreSQL (CI) this is the procedure docs/reliability.md's "Backups" section documents: `pg_dump --format=custom` of the
+On PostgreSQL (CI) this is the procedure of docs/reliability.md, "Backups": `pg_dump --format=custom` of the
 test database, `createdb`, `pg_restore --no-owner --exit-on-error`, then the checks (every table's row count,
 the applied migrations, and rows a person would look for). On SQLite, the same with sqlite3's online backup API.
 Never skipped: one of the two always runs. The restored database is dropped at the end, whatever happens."""
@@ -58,7 +58,7 @@ def checks(cursor, tables) -> dict:
 
 
 def migrations_are_current(database_url: str) -> bool:
-    """The documented check of a restored database: `manage.py migrate --check` exits 0 when nothing is left to apply."""
+    """The documented check of a restored database: `manage.py migrate --check` exits 0 when nothing is left."""
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "actionlearning.settings_test"}
     command = [sys.executable, "manage.py", "migrate", "--check"]
     return subprocess.run(command, env=env, cwd=django_settings.BASE_DIR, capture_output=True).returncode == 0
