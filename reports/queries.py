@@ -21,6 +21,7 @@ Definitions (also on the report page and in the README):
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -150,9 +151,9 @@ WITH held AS (
     SELECT m.id, m.learning_set_id, m.starts_at,
            LAG(m.starts_at) OVER (PARTITION BY m.learning_set_id ORDER BY m.starts_at) AS prev_start
     FROM {meeting} m
-    WHERE m.status = %s AND m.starts_at < %s AND m.learning_set_id IN ({sets})
+    WHERE m.status = %(held)s AND m.starts_at < %(end)s AND m.learning_set_id IN ({sets})
 ),
-windows AS (SELECT * FROM held WHERE starts_at >= %s),
+windows AS (SELECT * FROM held WHERE starts_at >= %(start)s),
 pairs AS (
     SELECT w.id AS meeting_id, w.learning_set_id, w.starts_at, w.prev_start, sm.user_id
     FROM windows w
@@ -166,14 +167,14 @@ engaged AS (
     JOIN {action} a ON a.id = u.action_id
     JOIN windows w ON w.learning_set_id = a.learning_set_id
         AND u.created_at >= w.prev_start AND u.created_at < w.starts_at
-    WHERE u.created_at < %s AND {person_updates}
+    WHERE u.created_at < %(end)s AND {person_updates}
 )
 """
 
 PAIR_COUNTS = """
        COUNT(*) AS expected,
        SUM(CASE WHEN att.present THEN 1 ELSE 0 END) AS present,
-       SUM(CASE WHEN att.present THEN 0 WHEN att.rsvp = %s THEN 1 ELSE 0 END) AS apologies,
+       SUM(CASE WHEN att.present THEN 0 WHEN att.rsvp = %(apologies)s THEN 1 ELSE 0 END) AS apologies,
        SUM(CASE WHEN p.prev_start IS NULL THEN 0 ELSE 1 END) AS engagement_due,
        COUNT(e.meeting_id) AS engaged
 FROM pairs p
@@ -204,12 +205,12 @@ pair_counts AS (
 action_counts AS (
     SELECT a.learning_set_id, a.owner_id,
            COUNT(*) AS committed,
-           SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END) AS done,
-           SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END) AS dropped,
-           SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END) AS open,
-           SUM(CASE WHEN a.status = %s AND a.due_on < %s THEN 1 ELSE 0 END) AS overdue
+           SUM(CASE WHEN a.status = %(done)s THEN 1 ELSE 0 END) AS done,
+           SUM(CASE WHEN a.status = %(dropped)s THEN 1 ELSE 0 END) AS dropped,
+           SUM(CASE WHEN a.status = %(open)s THEN 1 ELSE 0 END) AS open,
+           SUM(CASE WHEN a.status = %(open)s AND a.due_on < %(today)s THEN 1 ELSE 0 END) AS overdue
     FROM {action} a
-    WHERE a.learning_set_id IN ({sets}) AND a.created_at >= %s AND a.created_at < %s
+    WHERE a.learning_set_id IN ({sets}) AND a.created_at >= %(start)s AND a.created_at < %(end)s
     GROUP BY a.learning_set_id, a.owner_id
 ),
 slot_counts AS (
@@ -247,23 +248,49 @@ TABLES = {
 }
 
 
-def _cte_sql(scope: Scope, template: str, **extra) -> tuple[str, list, list]:
-    """The SQL (tables, scope filters) and the CTEs' parameters; also the scope's sets' parameters."""
+def _named(sql: str, params, prefix: str) -> tuple[str, dict]:
+    """The ORM's SQL with its positional %s placeholders named prefix_0, prefix_1, ... (a literal %% stays as is),
+    and those names' values, so it can sit in a raw query with named parameters."""
+    values = iter(params)
+    named = {}
+
+    def name(match):
+        if match.group() == "%%":
+            return "%%"
+        key = f"{prefix}_{len(named)}"
+        named[key] = next(values)
+        return f"%({key})s"
+
+    return re.sub("%%|%s", name, sql), named
+
+
+def _sql(scope: Scope, template: str, **extra) -> tuple[str, dict]:
+    """The SQL (tables, scope filters) and its named parameters, every raw query's in one dict: a fragment
+    names what it uses, so the order of fragments does not matter."""
     adapt = connection.ops.adapt_datetimefield_value
-    sets_sql, sets_params = scope.set_ids().query.sql_with_params()
-    person = scope.person.pk if scope.person else None
+    sets_sql, sets_params = _named(*scope.set_ids().query.sql_with_params(), prefix="set")
+    person = "sm.user_id = %(person)s" if scope.person else "1 = 1"
     sql = template.format(
         **TABLES,
         sets=sets_sql,
-        person_pairs="sm.user_id = %s" if person else "1 = 1",
-        person_updates="u.author_id = %s" if person else "1 = 1",
-        person_members="sm.user_id = %s" if person else "1 = 1",
+        person_pairs=person,
+        person_updates="u.author_id = %(person)s" if scope.person else "1 = 1",
+        person_members=person,
         **extra,
     )
-    params = [Meeting.Status.ENDED.value, adapt(scope.end_at), *sets_params, adapt(scope.start_at)]
-    params += [person] if person else []
-    params += [adapt(scope.end_at)] + ([person] if person else [])
-    return sql, params, list(sets_params)
+    params = {
+        **sets_params,
+        "held": Meeting.Status.ENDED.value,
+        "start": adapt(scope.start_at),
+        "end": adapt(scope.end_at),
+        "today": scope.today,
+        "person": scope.person.pk if scope.person else None,
+        "apologies": Attendance.Rsvp.APOLOGIES.value,
+        "open": Action.Status.OPEN.value,
+        "done": Action.Status.DONE.value,
+        "dropped": Action.Status.DROPPED.value,
+    }
+    return sql, params
 
 
 def pair_rows(scope: Scope) -> list[dict]:
@@ -272,10 +299,10 @@ def pair_rows(scope: Scope) -> list[dict]:
     boundaries = [datetime.combine(month, time.min, tzinfo=scope.tz) for month in _months(scope)[1:]]
     month_sql = "0"
     if boundaries:
-        month_sql = "CASE " + " ".join(f"WHEN p.starts_at < %s THEN {i}" for i in range(len(boundaries)))
+        month_sql = "CASE " + " ".join(f"WHEN p.starts_at < %(month_{i})s THEN {i}" for i in range(len(boundaries)))
         month_sql += f" ELSE {len(boundaries)} END"
-    sql, params, _sets_params = _cte_sql(scope, PAIRS_SQL, month=month_sql)
-    params += [adapt(boundary) for boundary in boundaries] + [Attendance.Rsvp.APOLOGIES.value]
+    sql, params = _sql(scope, PAIRS_SQL, month=month_sql)
+    params |= {f"month_{i}": adapt(boundary) for i, boundary in enumerate(boundaries)}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
@@ -285,12 +312,7 @@ def pair_rows(scope: Scope) -> list[dict]:
 def person_rows(scope: Scope, chunk_size: int = 2000):
     """One dict per person per set (current or past members), ordered by set and name; streamed from a
     server-side cursor on PostgreSQL (fetchmany on SQLite), so the CSV never holds every row."""
-    adapt = connection.ops.adapt_datetimefield_value
-    sql, params, sets_params = _cte_sql(scope, PERSON_SQL)
-    open_, done, dropped = Action.Status.OPEN.value, Action.Status.DONE.value, Action.Status.DROPPED.value
-    params += [Attendance.Rsvp.APOLOGIES.value, done, dropped, open_, open_, scope.today, *sets_params]
-    params += [adapt(scope.start_at), adapt(scope.end_at), *sets_params]
-    params += [scope.person.pk] if scope.person else []
+    sql, params = _sql(scope, PERSON_SQL)
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
