@@ -7,16 +7,18 @@ from typing import NamedTuple
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports import queries
+from reports.people import person_rows
+from reports.rules import rate
+from reports.scope import Scope
 
 
 class Column(NamedTuple):
     """One column of the CSV: its heading, what it holds (for the report page) and how to get its value from a
-    row of queries.person_rows and the report's scope."""
+    row of person_rows and the report's scope."""
 
     heading: str
     help: str
-    value: Callable[[dict, queries.Scope], object]
+    value: Callable[[dict, Scope], object]
 
 
 def _field(key: str):
@@ -29,8 +31,8 @@ def _day(key: str):
 
 
 def _rate(part: str, whole: str):
-    """A share in per cent (queries.rate); empty when there is nothing to share."""
-    return lambda row, scope: _blank(queries.rate(row[part], row[whole]))
+    """A share in per cent (rate); empty when there is nothing to share."""
+    return lambda row, scope: _blank(rate(row[part], row[whole]))
 
 
 def _blank(value):
@@ -87,9 +89,9 @@ class _Echo:
         return value
 
 
-def csv_lines(scope: queries.Scope):
+def csv_lines(scope: Scope):
     """The CSV's lines, header first; rows come from a server-side cursor on PostgreSQL."""
     writer = csv.writer(_Echo())
     yield writer.writerow([column.heading for column in COLUMNS])
-    for row in queries.person_rows(scope):
+    for row in person_rows(scope):
         yield writer.writerow([column.value(row, scope) for column in COLUMNS])

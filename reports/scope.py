@@ -1,0 +1,103 @@
+"""What a report covers (Scope: the sets, maybe one person, a range of days in the organisation's time zone), the
+range's months, and the base querysets of meetings, actions and ratings in a scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, QuerySet, Value, When
+from django.utils import timezone
+
+from accounts.models import User
+from meetings.models import Action, Meeting, ProcessRating
+from sets.models import LearningSet, Organisation
+
+DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: an organisation's sets (all, the viewer's, or one), maybe one person, and a range of
+    days (inclusive) in the organisation's time zone."""
+
+    organisation: Organisation
+    sets: QuerySet[LearningSet]
+    start: date
+    end: date
+    person: User | None = None
+    learning_set: LearningSet | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.organisation.timezone)
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=self.tz)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.tz)
+
+    @property
+    def today(self) -> date:
+        return timezone.localdate(timezone=self.tz)
+
+    def set_ids(self) -> QuerySet:
+        return self.sets.values("pk")
+
+
+def default_range(organisation: Organisation, days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    today = timezone.localdate(timezone=ZoneInfo(organisation.timezone))
+    return today - timedelta(days=days - 1), today
+
+
+# --- base querysets -------------------------------------------------------------------------------------------
+
+
+def meetings_in(scope: Scope) -> QuerySet[Meeting]:
+    meetings = Meeting.objects.filter(
+        learning_set__in=scope.set_ids(), starts_at__gte=scope.start_at, starts_at__lt=scope.end_at
+    )
+    if scope.person:
+        meetings = meetings.filter(learning_set__memberships__user=scope.person)
+    return meetings.order_by()
+
+
+def held_meetings_in(scope: Scope) -> QuerySet[Meeting]:
+    return meetings_in(scope).filter(status=Meeting.Status.ENDED)
+
+
+def actions_in(scope: Scope) -> QuerySet[Action]:
+    actions = Action.objects.filter(
+        learning_set__in=scope.set_ids(), created_at__gte=scope.start_at, created_at__lt=scope.end_at
+    )
+    if scope.person:
+        actions = actions.filter(owner=scope.person)
+    return actions.order_by()
+
+
+def ratings_in(scope: Scope) -> QuerySet[ProcessRating]:
+    return ProcessRating.objects.filter(meeting__in=held_meetings_in(scope).values("pk")).order_by()
+
+
+def month_index(field: str, scope: Scope) -> Case:
+    """0 for the range's first month, 1 for the next, ... (the organisation's months): a comparison per row,
+    cheaper than converting every timestamp to local time to truncate it."""
+    boundaries = [datetime.combine(month, time.min, tzinfo=scope.tz) for month in months_of(scope)[1:]]
+    whens = [When(**{f"{field}__lt": boundary}, then=Value(index)) for index, boundary in enumerate(boundaries)]
+    return Case(*whens, default=Value(len(boundaries))) if whens else Value(0)
+
+
+def months_of(scope: Scope) -> list[date]:
+    months, current = [], scope.start.replace(day=1)
+    while current <= scope.end:
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def month_key(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
