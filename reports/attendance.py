@@ -4,14 +4,11 @@ adding up its rows."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from django.db import connection
 
-from meetings.models import Action, Attendance, Meeting
 from reports.database import TABLES, named
-from reports.rules import rate
-from reports.scope import Scope, months_of
+from reports.rules import SQL_VALUES, rate
+from reports.scope import Scope, month_boundaries
 
 PAIR_FIGURES = ["expected", "present", "apologies", "engagement_due", "engaged"]
 
@@ -82,15 +79,11 @@ def raw_sql(scope: Scope, template: str, **extra) -> tuple[str, dict]:
     )
     params = {
         **sets_params,
-        "held": Meeting.Status.ENDED.value,
+        **SQL_VALUES,
         "start": adapt(scope.start_at),
         "end": adapt(scope.end_at),
         "today": scope.today,
         "person": scope.person.pk if scope.person else None,
-        "apologies": Attendance.Rsvp.APOLOGIES.value,
-        "open": Action.Status.OPEN.value,
-        "done": Action.Status.DONE.value,
-        "dropped": Action.Status.DROPPED.value,
     }
     return sql, params
 
@@ -98,7 +91,7 @@ def raw_sql(scope: Scope, template: str, **extra) -> tuple[str, dict]:
 def pair_rows(scope: Scope) -> list[dict]:
     """Attendance and progress before meetings, one row per (set, month): the figures in PAIR_FIGURES."""
     adapt = connection.ops.adapt_datetimefield_value
-    boundaries = [datetime.combine(month, time.min, tzinfo=scope.tz) for month in months_of(scope)[1:]]
+    boundaries = month_boundaries(scope)
     month_sql = "0"
     if boundaries:
         month_sql = "CASE " + " ".join(f"WHEN p.starts_at < %(month_{i})s THEN {i}" for i in range(len(boundaries)))

@@ -16,21 +16,12 @@ journal entries, notes): only counts, rates, dates and statuses leave these func
 before meetings and the per-person rows are plain SQL (PAIRS_SQL, PERSON_SQL) that runs as is on PostgreSQL and
 SQLite; the rest is the ORM.
 
-Definitions (also on the report page and in the README):
-- a meeting counts in the range when it starts in it (the organisation's time zone); held = ended.
-- attendance is counted over (held meeting, person in the set) pairs: everyone who had not left the set when the
-  meeting started is expected; present = checked in; apologies = sent apologies and not present; absent = the rest.
-- actions count in the range when they were committed in it; overdue = open and due before today; completion
-  rate = done / committed; days to done = completed - committed (median).
-- progress before a meeting: a held meeting with an earlier held meeting, and an expected person who logged
-  progress on an action of the set between the two.
-- sets at risk: active sets whose average attendance per held meeting in the range is below the contract's quorum,
-  or whose last meeting was longer ago than twice their usual interval (the average gap between held meetings).
+The definitions of every figure are in reports.rules.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
@@ -38,7 +29,8 @@ from django.utils import timezone
 
 from meetings.models import Meeting
 from reports.attendance import pair_rows
-from reports.scope import Scope
+from reports.rules import active_set, cancelled, held, to_come
+from reports.scope import Scope, next_month
 from reports.sets_at_risk import per_set
 from reports.totals import action_totals, attendance_totals, meeting_totals, monthly, presentation_totals
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
@@ -64,9 +56,9 @@ def dashboard(organisation: Organisation) -> dict:
     tz = ZoneInfo(organisation.timezone)
     today = timezone.localdate(timezone=tz)
     month_start = datetime.combine(today.replace(day=1), time.min, tzinfo=tz)
-    next_month = datetime.combine((today.replace(day=1) + timedelta(days=32)).replace(day=1), time.min, tzinfo=tz)
+    month_end = datetime.combine(next_month(today), time.min, tzinfo=tz)
     sets = LearningSet.objects.filter(organisation=organisation).aggregate(
-        active=Count("pk", filter=Q(status=LearningSet.Status.ACTIVE)),
+        active=Count("pk", filter=active_set()),
         closed=Count("pk", filter=Q(status=LearningSet.Status.CLOSED)),
     )
     people = OrganisationMembership.objects.filter(organisation=organisation).aggregate(
@@ -75,10 +67,7 @@ def dashboard(organisation: Organisation) -> dict:
     )
     roles = (
         SetMembership.objects.current()
-        .filter(
-            learning_set__organisation=organisation,
-            learning_set__status=LearningSet.Status.ACTIVE,
-        )
+        .filter(active_set("learning_set__"), learning_set__organisation=organisation)
         .aggregate(
             facilitators=Count("user", distinct=True, filter=Q(role=SetMembership.Role.FACILITATOR)),
             members=Count("user", distinct=True, filter=Q(role=SetMembership.Role.MEMBER)),
@@ -86,12 +75,12 @@ def dashboard(organisation: Organisation) -> dict:
         )
     )
     month = Meeting.objects.filter(
-        learning_set__organisation=organisation, starts_at__gte=month_start, starts_at__lt=next_month
+        learning_set__organisation=organisation, starts_at__gte=month_start, starts_at__lt=month_end
     ).aggregate(
         total=Count("pk"),
-        held=Count("pk", filter=Q(status=Meeting.Status.ENDED)),
-        to_come=Count("pk", filter=Q(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.LIVE])),
-        cancelled=Count("pk", filter=Q(status=Meeting.Status.CANCELLED)),
+        held=Count("pk", filter=held()),
+        to_come=Count("pk", filter=to_come()),
+        cancelled=Count("pk", filter=cancelled()),
     )
     pending = Invitation.objects.filter(
         organisation=organisation, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Avg, Count, F, Max, Min
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from meetings.models import AirtimeSlot, Meeting
+from meetings.models import Meeting
 from reports.attendance import pair_rows, sum_pairs, with_attendance_rates
-from reports.rules import days
-from reports.scope import Scope, actions_in, held_meetings_in, meetings_in, month_key, months_of, ratings_in
-from reports.totals import EMPTY_ACTIONS, action_figures, with_action_rates
-from sets.models import LearningSet, SetMembership
+from reports.rules import ACTIVE_SET, days, held
+from reports.scope import (
+    Scope,
+    actions_in,
+    current_members_in,
+    has_presented,
+    meetings_in,
+    month_key,
+    months_of,
+    ratings_in,
+    slots_in,
+)
+from reports.totals import EMPTY_ACTIONS, action_figures, meeting_counts, presenting_counts, with_action_rates
 
 CHART_SETS = 20  # the per-set comparison chart shows this many sets, lowest attendance first
 
@@ -70,45 +79,27 @@ def _by_set(rows) -> dict[int, dict]:
 
 
 def _meetings_by_set(scope: Scope):
-    return (
-        meetings_in(scope)
-        .values("learning_set_id")
-        .annotate(
-            scheduled=Count("pk"),
-            held=Count("pk", filter=Q(status=Meeting.Status.ENDED)),
-            cancelled=Count("pk", filter=Q(status=Meeting.Status.CANCELLED)),
-        )
-    )
+    return meetings_in(scope).values("learning_set_id").annotate(**meeting_counts())
 
 
 def _presenting_by_set(scope: Scope):
     """People in each set now, and how many of them have not presented at a held meeting in the range."""
-    held = held_meetings_in(scope).values("pk")
-    slots = AirtimeSlot.objects.filter(meeting__in=held)
-    memberships = SetMembership.objects.current().filter(learning_set__in=scope.set_ids()).order_by()
-    if scope.person:
-        memberships = memberships.filter(user=scope.person)
-    presented = slots.filter(meeting__learning_set=OuterRef("learning_set"), presenter=OuterRef("user"))
     return (
-        memberships.annotate(presented=Exists(presented))
+        current_members_in(scope)
+        .annotate(presented=has_presented(scope))
         .values("learning_set_id")
-        .annotate(people=Count("pk"), never_presented=Count("pk", filter=Q(presented=False)))
+        .annotate(**presenting_counts())
     )
 
 
 def _presentations_by_set(scope: Scope):
-    slots = AirtimeSlot.objects.filter(meeting__in=held_meetings_in(scope).values("pk")).order_by()
-    if scope.person:
-        slots = slots.filter(presenter=scope.person)
-    return slots.values(learning_set_id=F("meeting__learning_set_id")).annotate(presentations=Count("pk"))
+    return slots_in(scope).values(learning_set_id=F("meeting__learning_set_id")).annotate(presentations=Count("pk"))
 
 
 def _cadence_by_set(scope: Scope):
     """Every held meeting of each set up to the end of the range (not only in it): first, last and how many."""
     return (
-        Meeting.objects.filter(
-            learning_set__in=scope.set_ids(), status=Meeting.Status.ENDED, starts_at__lt=scope.end_at
-        )
+        Meeting.objects.filter(held(), learning_set__in=scope.set_ids(), starts_at__lt=scope.end_at)
         .order_by()
         .values("learning_set_id")
         .annotate(first_held=Min("starts_at"), last_held=Max("starts_at"), held_ever=Count("pk"))
@@ -125,7 +116,7 @@ def _risk(learning_set: dict, row: dict, cadence: dict | None, reference: dateti
     if cadence and cadence["held_ever"] >= 2:
         usual = (cadence["last_held"] - cadence["first_held"]) / (cadence["held_ever"] - 1)
         overdue_meeting = reference - cadence["last_held"] > 2 * usual
-    active = learning_set["status"] == LearningSet.Status.ACTIVE
+    active = learning_set["status"] == ACTIVE_SET
     return {
         "average_present": None if row["average_present"] is None else round(row["average_present"], 1),
         "last_held": last_held,

@@ -3,24 +3,24 @@ action figures the per-set rows share."""
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncMonth
 
-from meetings.models import Action, AirtimeSlot, Meeting
 from reports.attendance import pair_rows, sum_pairs, with_attendance_rates
 from reports.database import Median
-from reports.rules import days, minutes, rate
+from reports.rules import cancelled, days, done, dropped, held, minutes, overdue, rate, still_open, timed, to_come
 from reports.scope import (
     Scope,
     actions_in,
-    held_meetings_in,
+    current_members_in,
+    has_presented,
     meetings_in,
     month_index,
     month_key,
     months_of,
     ratings_in,
+    slots_in,
 )
-from sets.models import SetMembership
 
 EMPTY_ACTIONS = dict.fromkeys(["committed", "done", "dropped", "open", "overdue"], 0)
 
@@ -32,16 +32,23 @@ def _days_to_done():
 def action_figures(scope: Scope, *, median: bool = True) -> dict:
     figures = {
         "committed": Count("pk"),
-        "done": Count("pk", filter=Q(status=Action.Status.DONE)),
-        "dropped": Count("pk", filter=Q(status=Action.Status.DROPPED)),
-        "open": Count("pk", filter=Q(status=Action.Status.OPEN)),
-        "overdue": Count("pk", filter=Q(status=Action.Status.OPEN, due_on__lt=scope.today)),
+        "done": Count("pk", filter=done()),
+        "dropped": Count("pk", filter=dropped()),
+        "open": Count("pk", filter=still_open()),
+        "overdue": Count("pk", filter=overdue(scope.today)),
     }
     if median:
-        figures["median_to_done"] = Median(
-            _days_to_done(), filter=Q(status=Action.Status.DONE, completed_at__isnull=False)
-        )
+        figures["median_to_done"] = Median(_days_to_done(), filter=done() & Q(completed_at__isnull=False))
     return figures
+
+
+def meeting_counts() -> dict:
+    """Meetings scheduled (every one in the range), held and cancelled: the totals' and each set's."""
+    return {
+        "scheduled": Count("pk"),
+        "held": Count("pk", filter=held()),
+        "cancelled": Count("pk", filter=cancelled()),
+    }
 
 
 def with_action_rates(row: dict) -> dict:
@@ -51,18 +58,21 @@ def with_action_rates(row: dict) -> dict:
     return row
 
 
+def presenting_counts() -> dict:
+    """Over current_members_in annotated with `presented` (has_presented): the people, and how many of them never
+    presented. The totals' and each set's."""
+    return {"people": Count("pk"), "never_presented": Count("pk", filter=Q(presented=False))}
+
+
 def meeting_totals(scope: Scope) -> dict:
     """Meetings scheduled (all in the range), held, cancelled and still to come; the average planned and actual
     length of the held meetings whose start and end were recorded."""
-    timed = Q(status=Meeting.Status.ENDED, started_at__isnull=False, ended_at__isnull=False)
     row = meetings_in(scope).aggregate(
-        scheduled=Count("pk"),
-        held=Count("pk", filter=Q(status=Meeting.Status.ENDED)),
-        cancelled=Count("pk", filter=Q(status=Meeting.Status.CANCELLED)),
-        to_come=Count("pk", filter=Q(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.LIVE])),
-        timed=Count("pk", filter=timed),
-        planned=Avg("duration_minutes", filter=timed),
-        actual=Avg(ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()), filter=timed),
+        **meeting_counts(),
+        to_come=Count("pk", filter=to_come()),
+        timed=Count("pk", filter=timed()),
+        planned=Avg("duration_minutes", filter=timed()),
+        actual=Avg(ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()), filter=timed()),
     )
     row["planned_minutes"] = None if row["planned"] is None else round(row.pop("planned"), 1)
     row["actual_minutes"] = minutes(row.pop("actual"))
@@ -80,16 +90,8 @@ def action_totals(scope: Scope) -> dict:
 def presentation_totals(scope: Scope) -> dict:
     """Presentations (airtime slots in held meetings) and, among the people in the sets now, how many never
     presented in the range."""
-    slots = AirtimeSlot.objects.filter(meeting__in=held_meetings_in(scope).values("pk"))
-    memberships = SetMembership.objects.current().filter(learning_set__in=scope.set_ids())
-    if scope.person:
-        slots = slots.filter(presenter=scope.person)
-        memberships = memberships.filter(user=scope.person)
-    presented = slots.filter(meeting__learning_set=OuterRef("learning_set"), presenter=OuterRef("user"))
-    row = memberships.annotate(presented=Exists(presented)).aggregate(
-        people=Count("pk"), never_presented=Count("pk", filter=Q(presented=False))
-    )
-    return {**row, "presentations": slots.count()}
+    row = current_members_in(scope).annotate(presented=has_presented(scope)).aggregate(**presenting_counts())
+    return {**row, "presentations": slots_in(scope).count()}
 
 
 def monthly(scope: Scope, pairs: list[dict] | None = None) -> list[dict]:
