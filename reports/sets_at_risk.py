@@ -25,8 +25,6 @@ from reports.scope import (
 )
 from reports.totals import EMPTY_ACTIONS, action_figures, meeting_counts, presenting_counts, with_action_rates
 
-CHART_SETS = 20  # the per-set comparison chart shows this many sets, lowest attendance first
-
 
 def per_set(scope: Scope, pairs: list[dict] | None = None) -> list[dict]:
     """One row per set in scope: meetings, attendance, progress before meetings, actions, presentations, process

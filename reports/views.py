@@ -1,3 +1,5 @@
+"""The report pages: the participation report (page, print version, CSV) and the organisation's dashboard."""
+
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
@@ -13,11 +15,12 @@ from reports.figures import report as report_figures
 from reports.forms import ReportForm
 from reports.people import person_table
 from reports.scope import Scope, default_range
-from reports.sets_at_risk import CHART_SETS, per_set
+from reports.sets_at_risk import per_set
 from reports.totals import action_totals, attendance_totals, meeting_totals
 from sets import permissions
 
 SETS_PER_PAGE = 50
+CHART_SETS = 20  # the per-set comparison chart shows this many sets, lowest attendance first
 
 
 def _scope(request, org_slug):
