@@ -61,16 +61,16 @@ def named(sql: str, params, prefix: str) -> tuple[str, dict]:
     """The ORM's SQL with its positional %s placeholders named prefix_0, prefix_1, ... (a literal %% stays as is),
     and those names' values, so it can sit in a raw query with named parameters."""
     values = iter(params)
-    named = {}
+    by_name = {}
 
     def name(match):
         if match.group() == "%%":
             return "%%"
-        key = f"{prefix}_{len(named)}"
-        named[key] = next(values)
+        key = f"{prefix}_{len(by_name)}"
+        by_name[key] = next(values)
         return f"%({key})s"
 
-    return re.sub("%%|%s", name, sql), named
+    return re.sub("%%|%s", name, sql), by_name
 
 
 def aware(value):
