@@ -1,38 +1,87 @@
 """The report as CSV: one row per person per set, streamed line by line from a database cursor."""
 
 import csv
+from collections.abc import Callable
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports import queries
+from reports.people import person_rows
+from reports.rules import rate
+from reports.scope import Scope
 
-# The CSV's columns, in order: (name, what it holds). Documented on the report page and in the README.
-CSV_COLUMNS = [
-    ("set", _("the set's name")),
-    ("set_id", _("the set's id")),
-    ("person", _("the person's name")),
-    ("email", _("the person's email address")),
-    ("role", _("facilitator or member")),
-    ("joined_on", _("the day they joined the set")),
-    ("left_on", _("the day they left the set (empty if still in it)")),
-    ("range_start", _("first day of the report")),
-    ("range_end", _("last day of the report")),
-    ("meetings_expected", _("held meetings in the range while they were in the set")),
-    ("present", _("of those, meetings they were checked in at")),
-    ("apologies", _("meetings they sent apologies for and missed")),
-    ("absent", _("meetings missed without apologies")),
-    ("attendance_rate", _("present / meetings_expected, per cent")),
-    ("progress_due", _("held meetings that had an earlier meeting to report progress since")),
-    ("progress_logged", _("of those, meetings before which they logged progress on an action")),
-    ("presentations", _("times they presented (had an airtime slot) at a held meeting")),
-    ("actions_committed", _("actions they committed to in the range")),
-    ("actions_done", _("of those, done")),
-    ("actions_dropped", _("of those, dropped")),
-    ("actions_open", _("of those, still open")),
-    ("actions_overdue", _("of those, open and past their due date")),
-    ("completion_rate", _("actions_done / actions_committed, per cent")),
-]
+
+class Column(NamedTuple):
+    """One column of the CSV: its heading, what it holds (for the report page) and how to get its value from a
+    row of person_rows and the report's scope."""
+
+    heading: str
+    help: str
+    value: Callable[[dict, Scope], object]
+
+
+def _field(key: str):
+    return lambda row, scope: row[key]
+
+
+def _day(key: str):
+    """A timestamp of the row as a day in the organisation's time zone; empty if there is none."""
+    return lambda row, scope: timezone.localtime(row[key], scope.tz).date().isoformat() if row[key] else ""
+
+
+def _rate(part: str, whole: str):
+    """A share in per cent (rate); empty when there is nothing to share."""
+    return lambda row, scope: _blank(rate(row[part], row[whole]))
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+# The CSV's columns, in order. Documented on the report page and in the README.
+COLUMNS = (
+    Column("set", _("the set's name"), _field("set_name")),
+    Column("set_id", _("the set's id"), _field("set_id")),
+    Column("person", _("the person's name"), _field("person")),
+    Column("email", _("the person's email address"), _field("email")),
+    Column("role", _("facilitator or member"), _field("role")),
+    Column("joined_on", _("the day they joined the set"), _day("joined_at")),
+    Column("left_on", _("the day they left the set (empty if still in it)"), _day("left_at")),
+    Column("range_start", _("first day of the report"), lambda row, scope: scope.start.isoformat()),
+    Column("range_end", _("last day of the report"), lambda row, scope: scope.end.isoformat()),
+    Column(
+        "meetings_expected", _("held meetings in the range while they were in the set"), _field("meetings_expected")
+    ),
+    Column("present", _("of those, meetings they were checked in at"), _field("present")),
+    Column("apologies", _("meetings they sent apologies for and missed"), _field("apologies")),
+    Column("absent", _("meetings missed without apologies"), _field("absent")),
+    Column("attendance_rate", _("present / meetings_expected, per cent"), _rate("present", "meetings_expected")),
+    Column(
+        "progress_due",
+        _("held meetings that had an earlier meeting to report progress since"),
+        _field("engagement_due"),
+    ),
+    Column(
+        "progress_logged",
+        _("of those, meetings before which they logged progress on an action"),
+        _field("engaged"),
+    ),
+    Column(
+        "presentations",
+        _("times they presented (had an airtime slot) at a held meeting"),
+        _field("presented"),
+    ),
+    Column("actions_committed", _("actions they committed to in the range"), _field("committed")),
+    Column("actions_done", _("of those, done"), _field("done")),
+    Column("actions_dropped", _("of those, dropped"), _field("dropped")),
+    Column("actions_open", _("of those, still open"), _field("open")),
+    Column("actions_overdue", _("of those, open and past their due date"), _field("overdue")),
+    Column("completion_rate", _("actions_done / actions_committed, per cent"), _rate("done", "committed")),
+)
+
+# (heading, what it holds) for each column, as the report page lists them.
+CSV_COLUMNS = [(column.heading, column.help) for column in COLUMNS]
 
 
 class _Echo:
@@ -40,39 +89,9 @@ class _Echo:
         return value
 
 
-def csv_lines(scope: queries.Scope):
+def csv_lines(scope: Scope):
     """The CSV's lines, header first; rows come from a server-side cursor on PostgreSQL."""
     writer = csv.writer(_Echo())
-    yield writer.writerow([name for name, _help in CSV_COLUMNS])
-    for row in queries.person_rows(scope):
-        yield writer.writerow(
-            [
-                row["set_name"],
-                row["set_id"],
-                row["person"],
-                row["email"],
-                row["role"],
-                timezone.localtime(row["joined_at"], scope.tz).date().isoformat(),
-                timezone.localtime(row["left_at"], scope.tz).date().isoformat() if row["left_at"] else "",
-                scope.start.isoformat(),
-                scope.end.isoformat(),
-                row["meetings_expected"],
-                row["present"],
-                row["apologies"],
-                row["absent"],
-                _blank(queries.rate(row["present"], row["meetings_expected"])),
-                row["engagement_due"],
-                row["engaged"],
-                row["presented"],
-                row["committed"],
-                row["done"],
-                row["dropped"],
-                row["open"],
-                row["overdue"],
-                _blank(queries.rate(row["done"], row["committed"])),
-            ]
-        )
-
-
-def _blank(value):
-    return "" if value is None else value
+    yield writer.writerow([column.heading for column in COLUMNS])
+    for row in person_rows(scope):
+        yield writer.writerow([column.value(row, scope) for column in COLUMNS])

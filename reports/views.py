@@ -1,3 +1,5 @@
+"""The report pages: the participation report (page, print version, CSV) and the organisation's dashboard."""
+
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
@@ -6,17 +8,25 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core.models import AuditEvent
-from reports import charts, export, queries
+from reports import charts, export
+from reports.attendance import pair_rows
+from reports.figures import dashboard as dashboard_figures
+from reports.figures import report as report_figures
 from reports.forms import ReportForm
+from reports.people import person_table
+from reports.scope import Scope, default_range
+from reports.sets_at_risk import per_set
+from reports.totals import action_totals, attendance_totals, meeting_totals
 from sets import permissions
 
 SETS_PER_PAGE = 50
+CHART_SETS = 20  # the per-set comparison chart shows this many sets, lowest attendance first
 
 
 def _scope(request, org_slug):
     """The report's scope from the query string, checked by sets/permissions.py, and the form to change it."""
     organisation, sets = permissions.report_scope_for(request.user, org_slug)
-    start, end = queries.default_range(organisation)
+    start, end = default_range(organisation)
     data = {"start": start.isoformat(), "end": end.isoformat(), **request.GET.dict()}
     form = ReportForm(data)
     if not form.is_valid():
@@ -29,7 +39,7 @@ def _scope(request, org_slug):
     if form.cleaned_data.get("person"):
         person = permissions.report_person_for(organisation, sets, form.cleaned_data["person"])
         scoped = scoped.filter(memberships__user=person)  # their sets only (one membership row per set)
-    scope = queries.Scope(
+    scope = Scope(
         organisation=organisation,
         sets=scoped,
         start=form.cleaned_data["start"],
@@ -55,7 +65,7 @@ def _charts(figures: dict) -> dict:
     )
     lowest = sorted(
         (row for row in figures["sets"] if row["expected"]), key=lambda row: (row["attendance_rate"], row["name"])
-    )[: queries.CHART_SETS]
+    )[:CHART_SETS]
     comparison = charts.bar_chart(
         chart_id="chart-sets",
         title=_("Attendance rate by set (lowest first)"),
@@ -78,10 +88,10 @@ def report(request, org_slug, *, printing: bool = False):
         "query": request.GET.urlencode(),
     }
     if scope:
-        figures = queries.report(scope)
+        figures = report_figures(scope)
         context |= {"figures": figures, **_charts(figures)}
         if scope.learning_set or scope.person:
-            context["people"] = queries.person_table(scope)
+            context["people"] = person_table(scope)
         context["rated_sets"] = [row for row in figures["sets"] if row["rating"] is not None]
         # The table of sets, 50 at a time (all of them in the print version and the CSV).
         others = request.GET.copy()
@@ -119,17 +129,17 @@ def dashboard(request, org_slug):
     """The organisation dashboard for its admins: sets, people, meetings this month, invitations, and the
     headline figures of the last 90 days."""
     organisation = permissions.report_dashboard_for(request.user, org_slug)
-    start, end = queries.default_range(organisation)
-    scope = queries.Scope(organisation=organisation, sets=organisation.learning_sets.all(), start=start, end=end)
-    pairs = queries.pair_rows(scope)
-    sets = queries.per_set(scope, pairs)
+    start, end = default_range(organisation)
+    scope = Scope(organisation=organisation, sets=organisation.learning_sets.all(), start=start, end=end)
+    pairs = pair_rows(scope)
+    sets = per_set(scope, pairs)
     context = {
         "organisation": organisation,
-        "overview": queries.dashboard(organisation),
+        "overview": dashboard_figures(organisation),
         "scope": scope,
-        "meetings": queries.meeting_totals(scope),
-        "attendance": queries.attendance_totals(scope, pairs),
-        "actions": queries.action_totals(scope),
+        "meetings": meeting_totals(scope),
+        "attendance": attendance_totals(scope, pairs),
+        "actions": action_totals(scope),
         "at_risk": [row for row in sets if row["at_risk"]],
     }
     return render(request, "reports/dashboard.html", context)

@@ -6,7 +6,11 @@ from datetime import date
 import pytest
 import time_machine
 
-from reports import queries
+from reports.figures import dashboard, report
+from reports.people import person_rows
+from reports.scope import Scope
+from reports.sets_at_risk import per_set
+from reports.totals import action_totals, attendance_totals, meeting_totals, monthly, presentation_totals
 from sets.models import LearningSet
 from tests.reports import world as hand
 
@@ -23,13 +27,13 @@ def scope(world, **kwargs):
     sets = LearningSet.objects.filter(organisation=world.organisation)
     if kwargs.get("learning_set"):
         sets = sets.filter(pk=kwargs["learning_set"].pk)
-    return queries.Scope(organisation=world.organisation, sets=sets, start=hand.START, end=hand.END, **kwargs)
+    return Scope(organisation=world.organisation, sets=sets, start=hand.START, end=hand.END, **kwargs)
 
 
 def test_meetings(world):
     # In the range: Alpha m1, m2, m3 held, m4 cancelled; Beta n1 held (m0, n0 before it, m5 after it).
     # Timed: m1 120 of 150, m2 150 of 150, n1 60 of 120 -> planned 140.0, actual 110.0.
-    assert queries.meeting_totals(scope(world)) == {
+    assert meeting_totals(scope(world)) == {
         "scheduled": 5,
         "held": 4,
         "cancelled": 1,
@@ -44,7 +48,7 @@ def test_attendance_and_progress_before_meetings(world):
     # Expected: m1 fa a1 a2 a3, m2 fa a1 a2 a3, m3 fa a1 a2 (a3 left on 20 May), n1 fb b1 b2 = 14.
     # Present: m1 fa a1, m2 fa a2 a3, m3 fa a1, n1 fb b1 = 9. Apologies: a2 at m1, a1 at m2 = 2. Absent: 3.
     # Progress since the previous meeting: a1 before m1 and m2, a2 before m3, b1 before n1 = 4 of 14.
-    assert queries.attendance_totals(scope(world)) == {
+    assert attendance_totals(scope(world)) == {
         "expected": 14,
         "present": 9,
         "apologies": 2,
@@ -59,7 +63,7 @@ def test_attendance_and_progress_before_meetings(world):
 def test_actions(world):
     # Committed in the range: x1 x2 x3 x4 x5 (Alpha), y1 y2 (Beta) = 7. Done x1 (10 days) x2 (30) y1 (4):
     # median 10. Dropped x3. Open x4 (overdue since 1 June) x5 (due in July) y2 (overdue since 1 May).
-    assert queries.action_totals(scope(world)) == {
+    assert action_totals(scope(world)) == {
         "committed": 7,
         "done": 3,
         "dropped": 1,
@@ -73,11 +77,11 @@ def test_actions(world):
 def test_presentations(world):
     # Slots at held meetings in the range: a1, a2 (m1), a1 (m2), b1 (n1) = 4 (fa's at m0 and cancelled m4
     # do not count). People in the sets now: fa a1 a2, fb b1 b2 = 6; never presented: fa, fb, b2.
-    assert queries.presentation_totals(scope(world)) == {"people": 6, "never_presented": 3, "presentations": 4}
+    assert presentation_totals(scope(world)) == {"people": 6, "never_presented": 3, "presentations": 4}
 
 
 def test_by_month(world):
-    rows = queries.monthly(scope(world))
+    rows = monthly(scope(world))
     assert [row["month"] for row in rows] == [date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)]
     wanted = {
         # April: m1 (4 expected, fa a1 present, a2 apologies, a3 absent) and n1 (3: fb b1 present, b2 absent);
@@ -99,7 +103,7 @@ def test_by_month(world):
 
 
 def test_per_set_and_sets_at_risk(world):
-    rows = {row["name"]: row for row in queries.per_set(scope(world))}
+    rows = {row["name"]: row for row in per_set(scope(world))}
     assert list(rows) == ["Alpha", "Beta", "Gamma"]
     alpha, beta, gamma = rows["Alpha"], rows["Beta"], rows["Gamma"]
     # Alpha: present 2, 3, 2 at its held meetings: 2.3 on average, quorum 2; met every ~30.7 days, last 20 days
@@ -129,14 +133,12 @@ BETA = dict(
 
 def test_report_lists_only_beta_at_risk(world):
     with time_machine.travel(hand.NOW, tick=False):
-        figures = queries.report(scope(world))
+        figures = report(scope(world))
     assert [row["name"] for row in figures["at_risk"]] == ["Beta"]
 
 
 def test_person_rows(world):
-    rows = {
-        (row["set_name"], row["person"]): row for row in queries.person_rows(scope(world, learning_set=world.alpha))
-    }
+    rows = {(row["set_name"], row["person"]): row for row in person_rows(scope(world, learning_set=world.alpha))}
     assert sorted(rows) == [("Alpha", f"Person {k}") for k in ("A1", "A2", "A3", "FA")]
     fields = ["meetings_expected", "present", "apologies", "absent", "engagement_due", "engaged", "presented",
               "committed", "done", "dropped", "open", "overdue"]  # fmt: skip
@@ -157,7 +159,7 @@ def test_person_rows(world):
 
 def test_one_person(world):
     person_scope = scope(world, person=world.people["a1"])
-    assert queries.attendance_totals(person_scope) == {
+    assert attendance_totals(person_scope) == {
         "expected": 3,
         "present": 2,
         "apologies": 1,
@@ -167,7 +169,7 @@ def test_one_person(world):
         "engaged": 2,
         "engagement_rate": 66.7,
     }
-    assert queries.action_totals(person_scope) == {
+    assert action_totals(person_scope) == {
         "committed": 2,
         "done": 1,
         "dropped": 1,
@@ -176,21 +178,21 @@ def test_one_person(world):
         "completion_rate": 50.0,
         "median_days_to_done": 10.0,
     }
-    assert queries.presentation_totals(person_scope) == {"people": 1, "never_presented": 0, "presentations": 2}
+    assert presentation_totals(person_scope) == {"people": 1, "never_presented": 0, "presentations": 2}
     # a1 is only in Alpha: Alpha's meetings.
-    assert queries.meeting_totals(person_scope)["scheduled"] == 4
+    assert meeting_totals(person_scope)["scheduled"] == 4
 
 
 def test_one_set(world):
     beta_scope = scope(world, learning_set=world.beta)
-    assert queries.meeting_totals(beta_scope)["held"] == 1
-    assert queries.attendance_totals(beta_scope)["expected"] == 3
-    assert [row["name"] for row in queries.per_set(beta_scope)] == ["Beta"]
+    assert meeting_totals(beta_scope)["held"] == 1
+    assert attendance_totals(beta_scope)["expected"] == 3
+    assert [row["name"] for row in per_set(beta_scope)] == ["Beta"]
 
 
 def test_dashboard(world):
     with time_machine.travel(hand.NOW, tick=False):
-        overview = queries.dashboard(world.organisation)
+        overview = dashboard(world.organisation)
     assert overview == {
         "sets": {"active": 2, "closed": 1},
         # The admin and seven people in sets; facilitators fa fb; members a1 a2 b1 b2 (a3 left).

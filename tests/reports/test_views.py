@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AuditEvent
 from meetings.models import Action, ActionUpdate, AirtimeSlot, Attendance, Meeting, ProcessRating
 from reports.export import CSV_COLUMNS
 from sets.models import SetMembership
@@ -226,8 +227,6 @@ def test_one_persons_report_covers_only_their_sets(client, world):
 
 
 def test_a_csv_export_is_in_the_audit_log(client, admin, organisation):
-    from core.models import AuditEvent
-
     client.force_login(admin)
     response = client.get(reverse("reports:report-csv", args=[organisation.slug]))
     b"".join(response.streaming_content)

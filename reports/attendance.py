@@ -1,0 +1,120 @@
+"""Attendance and progress before meetings: one raw query over (held meeting, person expected at it) pairs,
+grouped by set and month (pair_rows), the raw-query plumbing the per-person rows share with it (raw_sql), and
+adding up its rows."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from reports.database import TABLES, named
+from reports.rules import SQL_VALUES, rate
+from reports.scope import Scope, month_boundaries
+
+PAIR_FIGURES = ["expected", "present", "apologies", "engagement_due", "engaged"]
+
+# One pass over (held meeting, person expected at it) pairs, grouped by set and month. Plain SQL (it runs as is on
+# PostgreSQL and SQLite) because the ORM cannot join updates to the window between two meetings: each meeting's
+# window starts at the set's previous held meeting (LAG), and progress counts for a pair when the person logged an
+# update on one of the set's actions inside it. Every join is an equi-join the database can hash; nothing is
+# evaluated once per pair. Month numbers are 0, 1, ... from the range's first month, in the organisation's zone.
+PAIRS_CTES = """
+WITH held AS (
+    SELECT m.id, m.learning_set_id, m.starts_at,
+           LAG(m.starts_at) OVER (PARTITION BY m.learning_set_id ORDER BY m.starts_at) AS prev_start
+    FROM {meeting} m
+    WHERE m.status = %(held)s AND m.starts_at < %(end)s AND m.learning_set_id IN ({sets})
+),
+windows AS (SELECT * FROM held WHERE starts_at >= %(start)s),
+pairs AS (
+    SELECT w.id AS meeting_id, w.learning_set_id, w.starts_at, w.prev_start, sm.user_id
+    FROM windows w
+    JOIN {membership} sm ON sm.learning_set_id = w.learning_set_id
+        AND (sm.left_at IS NULL OR sm.left_at > w.starts_at)
+    WHERE {person_pairs}
+),
+engaged AS (
+    SELECT DISTINCT w.id AS meeting_id, u.author_id
+    FROM {update} u
+    JOIN {action} a ON a.id = u.action_id
+    JOIN windows w ON w.learning_set_id = a.learning_set_id
+        AND u.created_at >= w.prev_start AND u.created_at < w.starts_at
+    WHERE u.created_at < %(end)s AND {person_updates}
+)
+"""
+
+PAIR_COUNTS = """
+       COUNT(*) AS expected,
+       SUM(CASE WHEN att.present THEN 1 ELSE 0 END) AS present,
+       SUM(CASE WHEN att.present THEN 0 WHEN att.rsvp = %(apologies)s THEN 1 ELSE 0 END) AS apologies,
+       SUM(CASE WHEN p.prev_start IS NULL THEN 0 ELSE 1 END) AS engagement_due,
+       COUNT(e.meeting_id) AS engaged
+FROM pairs p
+LEFT JOIN {attendance} att ON att.meeting_id = p.meeting_id AND att.user_id = p.user_id
+LEFT JOIN engaged e ON e.meeting_id = p.meeting_id AND e.author_id = p.user_id
+"""
+
+PAIRS_SQL = (
+    PAIRS_CTES
+    + "SELECT p.learning_set_id, {month} AS month_index,"
+    + PAIR_COUNTS
+    + """
+GROUP BY p.learning_set_id, month_index
+"""
+)
+
+
+def raw_sql(scope: Scope, template: str, **extra) -> tuple[str, dict]:
+    """The SQL (tables, scope filters) and its named parameters, every raw query's in one dict: a fragment
+    names what it uses, so the order of fragments does not matter."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sets_sql, sets_params = named(*scope.set_ids().query.sql_with_params(), prefix="set")
+    person = "sm.user_id = %(person)s" if scope.person else "1 = 1"
+    sql = template.format(
+        **TABLES,
+        sets=sets_sql,
+        person_pairs=person,
+        person_updates="u.author_id = %(person)s" if scope.person else "1 = 1",
+        person_members=person,
+        **extra,
+    )
+    params = {
+        **sets_params,
+        **SQL_VALUES,
+        "start": adapt(scope.start_at),
+        "end": adapt(scope.end_at),
+        "today": scope.today,
+        "person": scope.person.pk if scope.person else None,
+    }
+    return sql, params
+
+
+def pair_rows(scope: Scope) -> list[dict]:
+    """Attendance and progress before meetings, one row per (set, month): the figures in PAIR_FIGURES."""
+    adapt = connection.ops.adapt_datetimefield_value
+    boundaries = month_boundaries(scope)
+    month_sql = "0"
+    if boundaries:
+        month_sql = "CASE " + " ".join(f"WHEN p.starts_at < %(month_{i})s THEN {i}" for i in range(len(boundaries)))
+        month_sql += f" ELSE {len(boundaries)} END"
+    sql, params = raw_sql(scope, PAIRS_SQL, month=month_sql)
+    params |= {f"month_{i}": adapt(boundary) for i, boundary in enumerate(boundaries)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def sum_pairs(rows) -> dict:
+    """Adds up already-aggregated (set, month) rows: a handful per set, never one per pair."""
+    total = dict.fromkeys(PAIR_FIGURES, 0)
+    for row in rows:
+        for key in PAIR_FIGURES:
+            total[key] += int(row[key] or 0)
+    return total
+
+
+def with_attendance_rates(row: dict) -> dict:
+    row["absent"] = row["expected"] - row["present"] - row["apologies"]
+    row["attendance_rate"] = rate(row["present"], row["expected"])
+    row["engagement_rate"] = rate(row["engaged"], row["engagement_due"])
+    return row
