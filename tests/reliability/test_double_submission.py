@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core import form_tokens
 from learning.models import JournalEntry
 from meetings import flow, live
 from meetings.models import (
@@ -27,7 +28,6 @@ from meetings.models import (
     Question,
     Reflection,
 )
-from sets import form_tokens
 from sets.models import Invitation, LearningSet, Organisation, SetMembership
 from tests.factories import ActionFactory, MeetingFactory
 from tests.sets.test_views import form_data
