@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import form_tokens
-from learning.models import JournalEntry
+from learning.models import JournalEntry, LibraryItem
 from meetings import flow, live
 from meetings.models import (
     Action,
@@ -330,4 +330,21 @@ def test_writing_a_journal_entry_twice_writes_one(client, member):
     data = {"title": "Listening", "body": "I asked first", "form_token": token_in(html)}
     _first, second = twice(client, reverse("learning:entry-new"), data)
     assert JournalEntry.objects.filter(author=member).count() == 1
+    assert ALREADY_SAVED in messages_of(client, second)
+
+
+def test_confirming_a_library_publication_twice_publishes_one(client, member, learning_set):
+    """The preview's Publish button sent twice (a double click, or Back and Publish again): one library item."""
+    entry = JournalEntry.objects.create(author=member, learning_set=learning_set, body="I asked first")
+    client.force_login(member)
+    url = reverse("learning:entry-publish", args=[entry.pk])
+    preview = page(
+        client.post(url, {"title": "Listen first", "text": "Ask before you tell.", "anonymous": "0", "step": "preview"})
+    )
+    signed = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    data = {"step": "confirm", "token": signed, "form_token": token_in(preview, 'value="confirm"')}
+    first, second = twice(client, url, data)
+    assert LibraryItem.objects.filter(author=member).count() == 1
+    assert first["Location"] == reverse("learning:library-item", args=[LibraryItem.objects.get().pk])
+    assert second["Location"] == reverse("learning:entry", args=[entry.pk])
     assert ALREADY_SAVED in messages_of(client, second)
