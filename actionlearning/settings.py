@@ -5,14 +5,26 @@ console) except SECRET_KEY, which is required once DEBUG is off. Production diff
 variables; `.env.example` documents each of them.
 """
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+
+
+def parse_admins(value: str) -> list[tuple[str, str]]:
+    """ADMINS from the environment: "Name <email>, Other <email>" (or bare addresses), as Django's (name, email)."""
+    admins = [(name or address, address) for name, address in getaddresses([value]) if name or address]
+    if any("@" not in address for _name, address in admins):
+        raise ImproperlyConfigured(f"ADMINS must be email addresses, as 'Name <email>, Other <email>': {value!r}")
+    return admins
+
+
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
@@ -65,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages to a logged-in person are never stored by the browser unless the view says otherwise (core/middleware.py).
+    "core.middleware.PrivateNoStoreMiddleware",
     "core.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -157,7 +171,15 @@ MFA_TOTP_ISSUER = "actionlearning"
 # Email: EMAIL_URL (smtp://user:pass@host:587, consolemail://, ...) decides the backend.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="actionlearning <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Error reports: every 500 (with DEBUG off) is emailed to ADMINS ("Name <email>, Other <email>"), from
+# SERVER_EMAIL. The report names the page and the error, never what was typed: every POST, query and cookie
+# value and every local variable is replaced by stars (core/error_reports.py).
+ADMINS = parse_admins(env("ADMINS", default=""))
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = "[actionlearning] "
+DEFAULT_EXCEPTION_REPORTER = "core.error_reports.ContentFreeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.ContentFreeReporterFilter"
 
 # Celery: Redis in production; the embedded mode uses kombu's filesystem transport (no server needed).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -242,6 +264,17 @@ INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Django's errors (500s, refused hosts) to ADMINS, as plain text: the scrubbed report (core/error_reports.py).
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "include_html": False,
+        },
+    },
+    "loggers": {"django": {"handlers": ["mail_admins"], "level": "INFO"}},  # and the root's console, by propagation
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -23,3 +23,25 @@ class RefuseNulCharactersMiddleware:
             body = render_to_string("400.html", {"message": message}, request=request)
             return HttpResponseBadRequest(body)
         return self.get_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """Every answer to a logged-in person says `Cache-Control: private, no-store` unless its view set a
+    Cache-Control of its own: pages show what members bring (journal entries, the meeting room, actions), and a
+    browser's or a proxy's copy of them outlives the session on a shared computer. One place for every page,
+    so a new view cannot forget. Answers that set their own keep it (the data exports and /healthz say no-store
+    too, the calendar feed `private, max-age=300` on purpose, the live poll `private, no-cache`); static files are
+    answered by WhiteNoise before this runs, and stay cacheable. Logged in at the start or at the end of the
+    request counts (logging out and logging in are both covered)."""
+
+    VALUE = "private, no-store"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        before = request.user.is_authenticated
+        response = self.get_response(request)
+        if (before or request.user.is_authenticated) and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = self.VALUE
+        return response

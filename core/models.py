@@ -1,4 +1,4 @@
-"""Shared tables: the audit log and the heartbeat of periodic jobs.
+"""Shared tables: the audit log, the heartbeat of periodic jobs and the claimed one-time form tokens.
 
 The audit log's rows point at organisations and sets by name ("sets.Organisation"), the one link from core to an
 app above it; no Python module of core imports an app (docs/architecture.md).
@@ -67,3 +67,19 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_run_at}"
+
+
+class FormTokenClaim(models.Model):
+    """A form's one-time token, claimed by the person who sent it (core/form_tokens.py). The unique constraint is
+    the claim: a second INSERT of the same (person, token) fails. Holds a hash of the token, never the token,
+    and no content. Rows older than a day are swept (`form_tokens.sweep`)."""
+
+    user_id = models.BigIntegerField()  # no foreign key: a claim is a day's bookkeeping, not a link to keep
+    token_hash = models.CharField(max_length=64)  # SHA-256 of the token, hex
+    claimed_at = models.DateTimeField(default=django_timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_id", "token_hash"], name="form_token_claimed_once")]
+
+    def __str__(self) -> str:
+        return f"form token of user {self.user_id} at {self.claimed_at:%Y-%m-%d %H:%M}"

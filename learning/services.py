@@ -196,10 +196,12 @@ def preview_token(draft: Draft) -> str:
     return signing.dumps(asdict(draft), salt=PREVIEW_SALT, compress=True)
 
 
+@once_per_form_token
 @transaction.atomic
 def publish_previewed(*, author, token: str) -> LibraryItem:
     """Publish what the author saw on the preview page and confirmed. Side effects: everyone in the
-    organisation can read it in the library, named or anonymous, until the author withdraws it."""
+    organisation can read it in the library, named or anonymous, until the author withdraws it. Once per
+    `form_token` (core/form_tokens.py): the preview's Publish button sent twice publishes once."""
     try:
         draft = Draft(**signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE))
     except (signing.BadSignature, TypeError) as problem:

@@ -130,7 +130,14 @@ def _publish(request, source, back_url):
     step = request.POST.get("step")
     if request.method == "POST" and step == "confirm":
         try:
-            item = services.publish_previewed(author=request.user, token=request.POST.get("token", ""))
+            item = services.publish_previewed(
+                author=request.user,
+                token=request.POST.get("token", ""),
+                form_token=request.POST.get("form_token", ""),
+            )
+        except DuplicateSubmission as duplicate:
+            messages.info(request, str(duplicate))
+            return redirect(back_url)  # the entry's page lists where it is published
         except ServiceError as error:
             messages.error(request, str(error))
         else:

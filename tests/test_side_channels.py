@@ -10,9 +10,12 @@ from datetime import timedelta
 import pytest
 from celery.app.task import Task
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.log import AdminEmailHandler
 
+from actionlearning.settings import parse_admins
 from learning import services as learning_services
 from learning.models import JournalEntry
 from meetings import live, services
@@ -154,3 +157,47 @@ def test_an_error_while_saving_content_logs_no_content(client, member, monkeypat
     assert response.status_code == 500
     assert "Internal Server Error" in caplog.text and "the journal is broken" in caplog.text  # it was reported
     assert "SIDE-ERROR" not in caplog.text + "".join(str(record.args) for record in caplog.records)
+
+
+def test_the_error_email_to_operators_names_the_page_and_the_error_never_the_content(
+    client, member, monkeypatch, settings
+):
+    """ADMINS get every 500 (Django's AdminEmailHandler, as configured in settings.LOGGING). Django's own report
+    lists the POST values, the cookies (the session's among them) and, in its HTML version, every local variable:
+    core/error_reports.py keeps their names and hides every value. The HTML version is asked for here too, so
+    that the locals (the service's arguments hold what was typed) are checked."""
+
+    def broken(**kwargs):
+        raise RuntimeError("the journal is broken")
+
+    monkeypatch.setattr(learning_services, "write_entry", lambda **kwargs: broken(**kwargs))
+    settings.ADMINS = [("Operators", "ops@example.org")]
+    handler = next(each for each in logging.getLogger("django").handlers if isinstance(each, AdminEmailHandler))
+    monkeypatch.setattr(handler, "include_html", True)
+    client.raise_request_exception = False
+    client.force_login(member)
+    url = reverse("learning:entry-new") + "?issue=SIDE-ERROR-QUERY-91c"
+    response = client.post(url, {"title": "SIDE-ERROR-TITLE-91c", "body": "SIDE-ERROR-BODY-91c"})
+    assert response.status_code == 500
+    [email] = mail.outbox
+    assert email.to == ["ops@example.org"]
+    assert reverse("learning:entry-new") in email.subject
+    texts = [email.subject, email.body, *(content for content, _type in email.alternatives)]
+    assert len(texts) == 3
+    for text in texts[1:]:
+        assert "RuntimeError" in text and "the journal is broken" in text  # which error
+        assert "body" in text and "title" in text  # which fields were sent, not what was in them
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    for text in texts:
+        assert "SIDE-ERROR" not in text
+        assert session not in text
+
+
+def test_admins_are_read_as_names_and_addresses():
+    assert parse_admins("") == []
+    assert parse_admins("Ops Team <ops@example.org>, dev@example.org") == [
+        ("Ops Team", "ops@example.org"),
+        ("dev@example.org", "dev@example.org"),
+    ]
+    with pytest.raises(ImproperlyConfigured):
+        parse_admins("Ops Team")

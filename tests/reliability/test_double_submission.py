@@ -10,11 +10,14 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from core import form_tokens
-from learning.models import JournalEntry
+from core.errors import ServiceError
+from core.models import FormTokenClaim
+from learning.models import JournalEntry, LibraryItem
 from meetings import flow, live
 from meetings.models import (
     Action,
@@ -30,6 +33,7 @@ from meetings.models import (
 )
 from sets.models import Invitation, LearningSet, Organisation, SetMembership
 from tests.factories import ActionFactory, MeetingFactory
+from tests.reliability.test_redis_outage import caches_on
 from tests.sets.test_views import form_data
 
 ALREADY_SAVED = "Already saved: the form was sent twice, and saved once."
@@ -274,14 +278,20 @@ def test_adding_someone_to_a_set_twice_keeps_one_membership(client, learning_set
 # The claim itself: one winner when both submissions arrive at once.
 
 
+@pytest.mark.django_db(transaction=True)
 def test_two_submissions_at_the_same_moment_claim_the_token_once(member):
+    """Claims are rows (core/form_tokens.py): each thread is a request with its own database connection, so the
+    test commits for real (transaction=True) and every thread closes its connection."""
     token = form_tokens.new_token()
     barrier = threading.Barrier(8)
     results = []
 
     def submit():
         barrier.wait()
-        results.append(form_tokens.claim(token, user=member))
+        try:
+            results.append(form_tokens.claim(token, user=member))
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=submit) for _ in range(8)]
     for thread in threads:
@@ -331,3 +341,79 @@ def test_writing_a_journal_entry_twice_writes_one(client, member):
     _first, second = twice(client, reverse("learning:entry-new"), data)
     assert JournalEntry.objects.filter(author=member).count() == 1
     assert ALREADY_SAVED in messages_of(client, second)
+
+
+def test_confirming_a_library_publication_twice_publishes_one(client, member, learning_set):
+    """The preview's Publish button sent twice (a double click, or Back and Publish again): one library item."""
+    entry = JournalEntry.objects.create(author=member, learning_set=learning_set, body="I asked first")
+    client.force_login(member)
+    url = reverse("learning:entry-publish", args=[entry.pk])
+    preview = page(
+        client.post(url, {"title": "Listen first", "text": "Ask before you tell.", "anonymous": "0", "step": "preview"})
+    )
+    signed = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    data = {"step": "confirm", "token": signed, "form_token": token_in(preview, 'value="confirm"')}
+    first, second = twice(client, url, data)
+    assert LibraryItem.objects.filter(author=member).count() == 1
+    assert first["Location"] == reverse("learning:library-item", args=[LibraryItem.objects.get().pk])
+    assert second["Location"] == reverse("learning:entry", args=[entry.pk])
+    assert ALREADY_SAVED in messages_of(client, second)
+
+
+# Claims live in the database: a Redis outage or restart changes nothing (tests/reliability/servers.py).
+
+
+def test_a_form_sent_twice_while_redis_is_down_saves_once(client, redis_server, member):
+    """The cache grants every `add` while Redis is down (core/cache.py); claims in the cache used to fail open."""
+    with caches_on(redis_server):
+        client.force_login(member)
+        html = page(client.get(reverse("learning:entry-new")))
+        redis_server.stop()
+        data = {"title": "Listening", "body": "I asked first", "form_token": token_in(html)}
+        _first, second = twice(client, reverse("learning:entry-new"), data)
+        assert JournalEntry.objects.filter(author=member).count() == 1
+        assert ALREADY_SAVED in messages_of(client, second)
+
+
+def test_a_form_sent_again_after_redis_restarts_empty_saves_once(client, redis_server, member):
+    with caches_on(redis_server):
+        client.force_login(member)
+        html = page(client.get(reverse("learning:entry-new")))
+        data = {"title": "Listening", "body": "I asked first", "form_token": token_in(html)}
+        client.post(reverse("learning:entry-new"), data)
+        redis_server.stop()
+        redis_server.start()  # the same port, empty: whatever the cache held is forgotten
+        second = client.post(reverse("learning:entry-new"), data)
+        assert JournalEntry.objects.filter(author=member).count() == 1
+        assert ALREADY_SAVED in messages_of(client, second)
+
+
+def test_claims_older_than_a_day_are_swept(member):
+    token = form_tokens.new_token()
+    assert form_tokens.claim(token, user=member) is True
+    stored = FormTokenClaim.objects.get()
+    assert token not in stored.token_hash  # a hash, never the token
+    assert form_tokens.sweep(now=stored.claimed_at + timedelta(hours=23)) == 0
+    assert form_tokens.claim(token, user=member) is False
+    assert form_tokens.sweep(now=stored.claimed_at + timedelta(hours=25)) == 1
+    assert form_tokens.claim(token, user=member) is True
+
+
+def test_a_service_that_fails_leaves_no_claim(member):
+    calls = []
+
+    @form_tokens.once_per_form_token
+    def create(*, by, fail):
+        calls.append(fail)
+        if fail:
+            raise ServiceError("Write something.")
+        return "saved"
+
+    token = form_tokens.new_token()
+    with pytest.raises(ServiceError):
+        create(by=member, fail=True, form_token=token)
+    assert not FormTokenClaim.objects.exists()
+    assert create(by=member, fail=False, form_token=token) == "saved"
+    with pytest.raises(form_tokens.DuplicateSubmission):
+        create(by=member, fail=False, form_token=token)
+    assert calls == [True, False]
