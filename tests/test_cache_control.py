@@ -10,7 +10,13 @@ from tests.test_access_matrix import MATRIX, World
 
 # The logged-in roles tried, the set's own people first: the first one the matrix lets see the page is used.
 TRY_ROLES = ("member", "facilitator", "admin", "stranger", "nobody", "outsider")
-GET_PAGES = sorted(name for name, (method, *_rest) in MATRIX.items() if method == "get")
+# Every GET URL that some logged-in person is shown as a page (a URL that redirects everyone, such as "delete my
+# account", which asks for the password first, shows no content to keep).
+GET_PAGES = sorted(
+    name
+    for name, (method, _kwargs, _data, expected) in MATRIX.items()
+    if method == "get" and any(expected[role] == 200 for role in TRY_ROLES)
+)
 # Answers whose views set a Cache-Control of their own, kept as they are.
 OWN = {"meetings:feed": "private, max-age=300"}
 
@@ -23,9 +29,7 @@ def world(organisation, learning_set, admin, facilitator, member, stranger, outs
 @pytest.mark.parametrize("name", GET_PAGES)
 def test_every_page_to_a_logged_in_person_says_no_store(client, world, name):
     _method, kwargs, _data, expected = MATRIX[name]
-    role = next((role for role in TRY_ROLES if expected[role] == 200), None)
-    if role is None:
-        pytest.skip(f"{name} answers no logged-in person with a page (a redirect for everyone)")
+    role = next(role for role in TRY_ROLES if expected[role] == 200)
     client.force_login(world.users[role])
     response = client.get(reverse(name, kwargs=kwargs(world)))
     assert response.status_code == 200, f"{name} as {role}: {response.status_code}"
