@@ -139,7 +139,7 @@ def reminder_dispatch() -> dict:
     10 people has a due 48-hour reminder (10,000 pairs at the top scale). Time and queries of the pass, which
     includes queueing the send tasks on Redis."""
     from actionlearning.celery import app as celery_app
-    from meetings import services
+    from meetings import reminders
 
     Reminder.objects.all().delete()
     now = timezone.now()
@@ -155,13 +155,13 @@ def reminder_dispatch() -> dict:
     celery_app.conf.task_always_eager = False
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
-        claimed = services.dispatch_due_reminders()
+        claimed = reminders.dispatch_due_reminders()
     seconds = time.perf_counter() - started
     return {
         "due_pairs": len(claimed),
         "dispatch_seconds": round(seconds, 3),
         "dispatch_queries": len(queries.captured_queries),
-        "send_batches": -(-len(claimed) // services.SEND_BATCH),
+        "send_batches": -(-len(claimed) // reminders.SEND_BATCH),
         "queue": queue,
     }
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings import recurrence
 from meetings.models import Attendance, MeetingSeries
-from meetings.services import MeetingDetails
+from meetings.scheduling import MeetingDetails
 
 NO_REPEAT = ""
 REPEAT_CHOICES = [(NO_REPEAT, _("Does not repeat")), *MeetingSeries.Frequency.choices]

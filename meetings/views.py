@@ -15,7 +15,7 @@ from accounts import services as account_services
 from accounts.models import User
 from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
-from meetings import emails, ics, queries, services
+from meetings import emails, ics, queries, scheduling
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
 from meetings.middleware import remember_room, version_cache_key
 from meetings.models import Attendance, Issue, Meeting, Reminder
@@ -34,7 +34,7 @@ def schedule(request, set_id):
     form = ScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            meetings = services.schedule_meetings(
+            meetings = scheduling.schedule_meetings(
                 learning_set=learning_set,
                 by=request.user,
                 details=form.details(),
@@ -136,7 +136,7 @@ def reply(request, meeting_id):
         error = _("Choose “I'll be there” or “Apologies”.")
     else:
         try:
-            services.reply(
+            scheduling.reply(
                 meeting=meeting, user=request.user, rsvp=form.cleaned_data["rsvp"], note=form.cleaned_data["note"]
             )
         except ServiceError as problem:
@@ -166,7 +166,7 @@ def edit(request, meeting_id):
     form = RescheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.reschedule_meeting(
+            changed = scheduling.reschedule_meeting(
                 meeting=meeting,
                 by=request.user,
                 details=form.details(),
@@ -197,7 +197,7 @@ def cancel(request, meeting_id):
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            cancelled = services.cancel_meeting(
+            cancelled = scheduling.cancel_meeting(
                 meeting=meeting, by=request.user, rest_of_series=form.cleaned_data["scope"] == SCOPE_REST
             )
         except ServiceError as error:
