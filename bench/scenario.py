@@ -42,11 +42,11 @@ class Page:
 
 def live_meeting(learning_set, member) -> Meeting:
     """A running meeting in the member's set (started once; later runs reuse it), with two presenters."""
-    from meetings import live
+    from meetings import live, live_version
 
     running = learning_set.meetings.filter(status="live").first()
     if running:
-        cache.set(live.version_cache_key(running.pk), running.version, live.VERSION_CACHE_SECONDS)
+        cache.set(live_version.version_cache_key(running.pk), running.version, live_version.VERSION_CACHE_SECONDS)
         return running
     running = learning_set.meetings.filter(status="ended").order_by("-starts_at").first()
     Meeting.objects.filter(pk=running.pk).update(status="scheduled", version=0, step_index=None)

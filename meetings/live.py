@@ -7,7 +7,6 @@ double click, never advance twice.
 
 from itertools import pairwise
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Max
@@ -19,7 +18,7 @@ from core.errors import ServiceError
 from core.form_tokens import once_per_form_token
 from core.queueing import queue_after_commit
 from meetings import flow
-from meetings.middleware import version_cache_key
+from meetings.live_version import publish_version
 from meetings.models import (
     Action,
     AirtimeSlot,
@@ -34,14 +33,6 @@ from meetings.models import (
 from sets.models import SetMembership
 
 START = "start"
-VERSION_CACHE_SECONDS = 6 * 3600
-
-
-def publish_version(meeting_id: int, version: int) -> None:
-    """Keep the meeting's version in the cache (Redis) after commit, so polling pages learn "nothing changed"
-    without a database query."""
-    transaction.on_commit(lambda: cache.set(version_cache_key(meeting_id), version, VERSION_CACHE_SECONDS))
-
 
 CONTROLS = (START, *flow.CONTROLS)
 

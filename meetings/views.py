@@ -2,7 +2,6 @@ import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,7 @@ from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
 from meetings import emails, ics, queries, scheduling
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
-from meetings.middleware import remember_room, version_cache_key
+from meetings.live_version import remember_room, restore_version
 from meetings.models import Attendance, Issue, Meeting, Reminder
 from sets import permissions
 from sets.models import SetMembership, current_membership
@@ -332,7 +331,6 @@ def live_state(request, meeting_id):
     answered by meetings.middleware.LiveStatePollMiddleware before it gets here; otherwise one query checks
     membership and version (and puts the version back in the cache if it fell out). A changed state is rendered
     only after the full permission check."""
-    from meetings import live as live_services
 
     row = (
         Meeting.objects.filter(current_membership("learning_set__memberships", user=request.user), pk=meeting_id)
@@ -341,7 +339,7 @@ def live_state(request, meeting_id):
     )
     if row is None:
         raise Http404
-    cache.add(version_cache_key(meeting_id), row["version"], live_services.VERSION_CACHE_SECONDS)
+    restore_version(meeting_id, row["version"])
     if request.GET.get("v") == str(row["version"]):
         return HttpResponse(status=304)
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)

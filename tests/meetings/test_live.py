@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.errors import ServiceError
 from meetings import live
-from meetings.middleware import LIVE_ROOMS, version_cache_key
+from meetings.live_version import LIVE_ROOMS, version_cache_key
 from meetings.models import Meeting, MeetingEvent
 from sets.models import SetMembership
 from tests.factories import MeetingFactory, SetMembershipFactory
