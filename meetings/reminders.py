@@ -82,8 +82,8 @@ def _people_needing_a_nudge(meetings: list[Meeting], now: datetime) -> set[tuple
     if not meetings:
         return set()
     last_meeting = (
-        Meeting.objects.filter(learning_set=OuterRef(OuterRef("learning_set")), starts_at__lt=now)
-        .exclude(status=Meeting.Status.CANCELLED)
+        Meeting.objects.held()
+        .filter(learning_set=OuterRef(OuterRef("learning_set")), starts_at__lt=now)
         .order_by("-starts_at")
         .values("starts_at")[:1]
     )
