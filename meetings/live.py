@@ -338,8 +338,8 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
     meeting = slot.meeting
     if due_on is None:
         following = (
-            Meeting.objects.filter(learning_set_id=meeting.learning_set_id, starts_at__gt=meeting.starts_at)
-            .exclude(status=Meeting.Status.CANCELLED)
+            Meeting.objects.held()
+            .filter(learning_set_id=meeting.learning_set_id, starts_at__gt=meeting.starts_at)
             .order_by("starts_at")
             .values_list("starts_at", flat=True)
             .first()
@@ -448,49 +448,3 @@ def send_meeting_summaries(*, meeting_id: int) -> int:
         )
         sent += 1
     return sent
-
-
-def is_last_of_term(meeting: Meeting) -> bool:
-    """Whether this is the last meeting of the set's term: its Nth meeting when the term is N meetings, or the
-    last one on or before the term's end date."""
-    learning_set = meeting.learning_set
-    held = Meeting.objects.filter(learning_set_id=learning_set.pk).exclude(status=Meeting.Status.CANCELLED)
-    if (
-        learning_set.term_meetings
-        and held.filter(starts_at__lte=meeting.starts_at).count() == learning_set.term_meetings
-    ):
-        return True
-    if learning_set.term_ends_on:
-        local_day = timezone.localdate(meeting.starts_at)
-        later_in_term = held.filter(starts_at__gt=meeting.starts_at).filter(
-            starts_at__date__lte=learning_set.term_ends_on
-        )
-        return local_day <= learning_set.term_ends_on and not later_in_term.exists()
-    return False
-
-
-@transaction.atomic
-def decide_term(*, meeting: Meeting, by, decision: str) -> None:
-    """The set's decision at its closing review: re-contract for a new term (every member agrees again, and the
-    term starts over with as many meetings again), or close the set (archived, read-only)."""
-    from sets import services as set_services
-
-    learning_set = meeting.learning_set
-    if decision == "close":
-        set_services.close_learning_set(learning_set=learning_set, by=by)
-    elif decision == "recontract":
-        changes = {}
-        if learning_set.term_meetings:
-            changes["term_meetings"] = learning_set.term_meetings * 2
-        if learning_set.term_ends_on:
-            changes["term_ends_on"] = learning_set.term_ends_on + (
-                learning_set.term_ends_on - learning_set.created_at.date()
-            )
-        if changes:  # a change to the term is a change of contract: everyone agrees again
-            set_services.update_learning_set(learning_set=learning_set, by=by, changes=changes)
-        else:
-            learning_set.contract_version += 1
-            learning_set.contract_updated_at = timezone.now()
-            learning_set.save(update_fields=["contract_version", "contract_updated_at"])
-    else:
-        raise ServiceError(_("Choose to re-contract or to close the set."))

@@ -14,7 +14,7 @@ from accounts import services as account_services
 from accounts.models import User
 from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
-from meetings import emails, ics, queries, scheduling
+from meetings import emails, ics, queries, scheduling, term
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
 from meetings.live_version import remember_room, restore_version
 from meetings.models import Attendance, Issue, Meeting, Reminder
@@ -444,7 +444,7 @@ def _workspace_context(request, meeting) -> dict:
     elif step.phase == "reflection":
         from meetings import live as live_services
 
-        context["closing_review"] = live_services.is_last_of_term(meeting)
+        context["closing_review"] = term.is_last_of_term(meeting)
         context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
         context["my_reflections"] = list(Reflection.objects.filter(meeting=meeting, author=request.user))
         context["my_rating"] = ProcessRating.objects.filter(meeting=meeting, author=request.user).first()
@@ -493,9 +493,9 @@ def live_record(request, meeting_id):
                 **once,
             )
         elif kind == "term":
-            if not permissions.can_facilitate(meeting.learning_set) or not live_services.is_last_of_term(meeting):
+            if not permissions.can_facilitate(meeting.learning_set) or not term.is_last_of_term(meeting):
                 raise PermissionDenied
-            live_services.decide_term(meeting=meeting, by=request.user, decision=data.get("decision", ""))
+            term.decide_term(meeting=meeting, by=request.user, decision=data.get("decision", ""))
         elif kind == "process_notes":
             if not facilitating:
                 raise PermissionDenied
