@@ -162,7 +162,7 @@ def write_process_notes(*, meeting: Meeting, by, notes: str) -> Meeting:
     return meeting
 
 
-def _first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
+def first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
     """The first position in the running order that may still change: all of it before the meeting; during it,
     only presenters whose turn has not begun (so the current step keeps its place)."""
     if meeting.status == Meeting.Status.SCHEDULED:
@@ -192,7 +192,7 @@ def remove_slot(*, slot: AirtimeSlot, by) -> None:
     meeting = Meeting.objects.select_for_update().get(pk=slot.meeting_id)
     slots = list(meeting.slots.all())
     position = next(i for i, each in enumerate(slots) if each.pk == slot.pk)
-    if position < _first_movable(meeting, slots):
+    if position < first_movable(meeting, slots):
         raise ServiceError(_("That presenter's turn has already begun."))
     slot.delete()
     _agenda_changed(meeting, by, "skip")
@@ -207,7 +207,7 @@ def move_slot(*, slot: AirtimeSlot, by, earlier: bool) -> None:
     other = index - 1 if earlier else index + 1
     if not 0 <= other < len(slots):
         return
-    if min(index, other) < _first_movable(meeting, slots):
+    if min(index, other) < first_movable(meeting, slots):
         raise ServiceError(_("Only presenters still to come can be moved."))
     slots[index], slots[other] = slots[other], slots[index]
     for position, each in enumerate(slots):
