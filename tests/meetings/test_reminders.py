@@ -5,14 +5,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Heartbeat
-from meetings import reminders
+from meetings import reminders, tasks
 from meetings.models import ActionUpdate, Attendance, Meeting, Reminder
 from sets.models import SetMembership
 from sets.services import remove_from_set
@@ -157,9 +159,6 @@ def test_a_failed_send_keeps_the_error_and_a_retry_sends_once(meeting, member, m
 
 
 def test_the_send_task_retries_only_failed_rows(meeting, member, facilitator, monkeypatch):
-    from celery.exceptions import Retry
-
-    from meetings import tasks
 
     with time_machine.travel(START - timedelta(hours=47), tick=False):
         reminders.dispatch_due_reminders()
@@ -201,7 +200,6 @@ def test_the_email_is_in_the_recipients_zone_with_only_their_own_actions(
 
 
 def test_one_click_unsubscribe_turns_reminders_off(meeting, member, django_capture_on_commit_callbacks, client):
-    from django.test import Client
 
     dispatch_at(START - timedelta(hours=47), django_capture_on_commit_callbacks)
     [message] = [m for m in mail.outbox if m.to == [member.email]]

@@ -12,6 +12,7 @@ from meetings import recurrence, scheduling
 from meetings.models import Attendance, Meeting
 from sets.models import SetMembership
 from sets.services import close_learning_set, remove_from_set
+from tests.factories import UserFactory
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -168,6 +169,5 @@ def test_replies_close_when_the_meeting_starts(london_set, facilitator, member, 
 
 
 def _user(email):
-    from tests.factories import UserFactory
 
     return UserFactory(email=email)
