@@ -1,4 +1,5 @@
-"""The live meeting: agenda (airtime slots) and the facilitator's controls, applied through meetings/flow.py.
+"""The live meeting's writes: agenda (airtime slots) and the facilitator's controls, applied through
+meetings/flow.py, and what people record during the meeting. What the room shows is read in meetings/room.py.
 
 Every control goes through `control_meeting`, which locks the meeting row, checks the version the click was
 made from, applies one flow function, records a MeetingEvent and bumps the version: two facilitators, or a
@@ -30,7 +31,7 @@ from meetings.models import (
     Question,
     Reflection,
 )
-from sets.models import SetMembership
+from meetings.queries import is_current_member
 
 START = "start"
 
@@ -93,7 +94,7 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
     (one of theirs with that title, or a new one: `issue_to_present`)."""
     _check_agenda_open(meeting)
     learning_set = meeting.learning_set
-    if not SetMembership.objects.current().filter(learning_set=learning_set, user=presenter).exists():
+    if not is_current_member(learning_set, presenter):
         raise ServiceError(_("Only people in the set can present."))
     if meeting.slots.filter(presenter=presenter).exists():
         raise ServiceError(_("%(name)s already has a slot.") % {"name": presenter.display_name})
@@ -115,10 +116,7 @@ def hand_over(*, meeting: Meeting, to, by) -> Meeting:
     """Let a member run this meeting (or give it back with `to=None`)."""
     if meeting.status in (Meeting.Status.ENDED, Meeting.Status.CANCELLED):
         raise ServiceError(_("This meeting is over."))
-    if (
-        to is not None
-        and not SetMembership.objects.current().filter(learning_set_id=meeting.learning_set_id, user=to).exists()
-    ):
+    if to is not None and not is_current_member(meeting.learning_set_id, to):
         raise ServiceError(_("Only someone in the set can run its meeting."))
     meeting.facilitator = to
     meeting.save(update_fields=["facilitator", "updated_at"])

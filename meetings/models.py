@@ -1,3 +1,6 @@
+"""The meetings app's data: meetings and their series, replies and reminders, the live meeting's agenda, events
+and what is recorded in it (questions, reflections, ratings), issues, and actions with their progress."""
+
 import uuid
 from datetime import timedelta
 
@@ -84,7 +87,7 @@ class Meeting(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
-    # The live state (meetings/flow.py's State), changed only through services.control_meeting, which bumps
+    # The live state (meetings/flow.py's State), changed only through live.control_meeting, which bumps
     # `version` so that a stale click is refused and participants' pages know when to refresh.
     step_index = models.PositiveSmallIntegerField(null=True, blank=True)
     step_started_at = models.DateTimeField(null=True, blank=True)

@@ -56,6 +56,11 @@ def set_people(learning_set) -> QuerySet[SetMembership]:
     )
 
 
+def is_current_member(learning_set, user) -> bool:
+    """Whether the user (or user id) is in the set (or set id) now."""
+    return SetMembership.objects.current().filter(learning_set=learning_set, user=user).exists()
+
+
 def upcoming_for_user(user, *, limit: int = 10) -> QuerySet[Meeting]:
     """The next meetings of the sets the user is in (not those they only administer), with their own reply."""
     return with_my_reply(

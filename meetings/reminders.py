@@ -11,6 +11,7 @@ from core import heartbeat
 from core.queueing import queue_after_commit
 from meetings import emails
 from meetings.models import Action, ActionUpdate, Attendance, Meeting, Reminder
+from meetings.queries import is_current_member
 from sets.models import SetMembership
 
 # A claimed reminder that is still unsent after this long is queued again (its worker died, or Redis was down).
@@ -142,11 +143,7 @@ def _skip_reason(reminder: Reminder, now: datetime) -> str:
         return "meeting started"
     if meeting.starts_at != reminder.meeting_starts_at:
         return "meeting moved"
-    if (
-        not SetMembership.objects.current()
-        .filter(learning_set_id=meeting.learning_set_id, user_id=reminder.user_id)
-        .exists()
-    ):
+    if not is_current_member(meeting.learning_set_id, reminder.user_id):
         return "left the set"
     if Attendance.objects.filter(meeting=meeting, user_id=reminder.user_id, rsvp=Attendance.Rsvp.APOLOGIES).exists():
         return "sent apologies"
