@@ -22,9 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from actionlearning.celery import app as celery_app
 from bench.seed import slug
+from meetings import live, live_version, reminders
 from meetings.models import Meeting, Reminder
-from sets.models import SetMembership
+from sets.models import OrganisationMembership, SetMembership
 
 ROOT = Path(__file__).resolve().parent.parent
 # The participation report and its CSV are timed one request at a time in result["batch"] (see report_timings).
@@ -42,11 +44,10 @@ class Page:
 
 def live_meeting(learning_set, member) -> Meeting:
     """A running meeting in the member's set (started once; later runs reuse it), with two presenters."""
-    from meetings import live
 
     running = learning_set.meetings.filter(status="live").first()
     if running:
-        cache.set(live.version_cache_key(running.pk), running.version, live.VERSION_CACHE_SECONDS)
+        cache.set(live_version.version_cache_key(running.pk), running.version, live_version.VERSION_CACHE_SECONDS)
         return running
     running = learning_set.meetings.filter(status="ended").order_by("-starts_at").first()
     Meeting.objects.filter(pk=running.pk).update(status="scheduled", version=0, step_index=None)
@@ -138,8 +139,6 @@ def reminder_dispatch() -> dict:
     """One beat pass over the scale organisation: every set's next meeting is put 47 hours away, so each of its
     10 people has a due 48-hour reminder (10,000 pairs at the top scale). Time and queries of the pass, which
     includes queueing the send tasks on Redis."""
-    from actionlearning.celery import app as celery_app
-    from meetings import services
 
     Reminder.objects.all().delete()
     now = timezone.now()
@@ -155,13 +154,13 @@ def reminder_dispatch() -> dict:
     celery_app.conf.task_always_eager = False
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
-        claimed = services.dispatch_due_reminders()
+        claimed = reminders.dispatch_due_reminders()
     seconds = time.perf_counter() - started
     return {
         "due_pairs": len(claimed),
         "dispatch_seconds": round(seconds, 3),
         "dispatch_queries": len(queries.captured_queries),
-        "send_batches": -(-len(claimed) // services.SEND_BATCH),
+        "send_batches": -(-len(claimed) // reminders.SEND_BATCH),
         "queue": queue,
     }
 
@@ -204,7 +203,6 @@ class ReportWorld:
 
 def prepare_report(scale: int) -> ReportWorld:
     """The scale organisation's admin, their session, and the organisation-wide 90-day report and CSV."""
-    from sets.models import OrganisationMembership
 
     admin = (
         OrganisationMembership.objects.filter(organisation__slug=slug(scale), role="admin")

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from core.emails import send_templated
 from meetings.models import Action, Attendance, Reminder
-from sets.models import SetMembership
+from meetings.queries import set_people
 
 UNSUBSCRIBE_SALT = "meetings.unsubscribe"
 
@@ -33,14 +33,8 @@ def send_reminder_email(reminder: Reminder) -> None:
     """A reminder or a nudge to one person. It carries only what that person may read: the meeting, who is
     expected, and their own open actions."""
     meeting, user = reminder.meeting, reminder.user
-    expected = (
-        SetMembership.objects.current()
-        .filter(learning_set_id=meeting.learning_set_id)
-        .exclude(
-            user_id__in=Attendance.objects.filter(meeting=meeting, rsvp=Attendance.Rsvp.APOLOGIES).values("user_id")
-        )
-        .select_related("user")
-        .order_by("role", "user__full_name")
+    expected = set_people(meeting.learning_set_id).exclude(
+        user_id__in=Attendance.objects.filter(meeting=meeting, rsvp=Attendance.Rsvp.APOLOGIES).values("user_id")
     )
     actions = Action.objects.filter(owner=user, learning_set_id=meeting.learning_set_id, status=Action.Status.OPEN)
     link = unsubscribe_url(user.pk, reminder.kind)

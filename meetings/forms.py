@@ -1,3 +1,6 @@
+"""The forms of the meetings pages: scheduling, replies, actions and issues (the live room's are in
+meetings/live_forms.py)."""
+
 from datetime import datetime
 
 from django import forms
@@ -5,7 +8,29 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings import recurrence
 from meetings.models import Attendance, MeetingSeries
-from meetings.services import MeetingDetails
+from meetings.scheduling import MeetingDetails
+
+
+def whole_number(value) -> int:
+    """A whole number from a form, or 0 (which every service here refuses with its own message). Numbers beyond
+    what the database holds are 0 too, so an id of 10**30 is "not found", never an overflow."""
+    try:
+        number = int(value if value is not None else "")
+    except (TypeError, ValueError):
+        return 0
+    return number if -(2**63) < number < 2**63 else 0
+
+
+class WholeNumberField(forms.Field):
+    """A number that is never a form error: anything that is not a whole number in range is 0, and the service
+    the number goes to refuses 0 with its own message."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value) -> int:
+        return whole_number(value)
+
 
 NO_REPEAT = ""
 REPEAT_CHOICES = [(NO_REPEAT, _("Does not repeat")), *MeetingSeries.Frequency.choices]

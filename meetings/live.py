@@ -1,4 +1,5 @@
-"""The live meeting: agenda (airtime slots) and the facilitator's controls, applied through meetings/flow.py.
+"""The live meeting's writes: agenda (airtime slots) and the facilitator's controls, applied through
+meetings/flow.py, and what people record during the meeting. What the room shows is read in meetings/room.py.
 
 Every control goes through `control_meeting`, which locks the meeting row, checks the version the click was
 made from, applies one flow function, records a MeetingEvent and bumps the version: two facilitators, or a
@@ -7,7 +8,6 @@ double click, never advance twice.
 
 from itertools import pairwise
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Max
@@ -19,7 +19,7 @@ from core.errors import ServiceError
 from core.form_tokens import once_per_form_token
 from core.queueing import queue_after_commit
 from meetings import flow
-from meetings.middleware import version_cache_key
+from meetings.live_version import publish_version
 from meetings.models import (
     Action,
     AirtimeSlot,
@@ -31,17 +31,9 @@ from meetings.models import (
     Question,
     Reflection,
 )
-from sets.models import SetMembership
+from meetings.queries import is_current_member
 
 START = "start"
-VERSION_CACHE_SECONDS = 6 * 3600
-
-
-def publish_version(meeting_id: int, version: int) -> None:
-    """Keep the meeting's version in the cache (Redis) after commit, so polling pages learn "nothing changed"
-    without a database query."""
-    transaction.on_commit(lambda: cache.set(version_cache_key(meeting_id), version, VERSION_CACHE_SECONDS))
-
 
 CONTROLS = (START, *flow.CONTROLS)
 
@@ -102,7 +94,7 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
     (one of theirs with that title, or a new one: `issue_to_present`)."""
     _check_agenda_open(meeting)
     learning_set = meeting.learning_set
-    if not SetMembership.objects.current().filter(learning_set=learning_set, user=presenter).exists():
+    if not is_current_member(learning_set, presenter):
         raise ServiceError(_("Only people in the set can present."))
     if meeting.slots.filter(presenter=presenter).exists():
         raise ServiceError(_("%(name)s already has a slot.") % {"name": presenter.display_name})
@@ -124,10 +116,7 @@ def hand_over(*, meeting: Meeting, to, by) -> Meeting:
     """Let a member run this meeting (or give it back with `to=None`)."""
     if meeting.status in (Meeting.Status.ENDED, Meeting.Status.CANCELLED):
         raise ServiceError(_("This meeting is over."))
-    if (
-        to is not None
-        and not SetMembership.objects.current().filter(learning_set_id=meeting.learning_set_id, user=to).exists()
-    ):
+    if to is not None and not is_current_member(meeting.learning_set_id, to):
         raise ServiceError(_("Only someone in the set can run its meeting."))
     meeting.facilitator = to
     meeting.save(update_fields=["facilitator", "updated_at"])
@@ -171,7 +160,7 @@ def write_process_notes(*, meeting: Meeting, by, notes: str) -> Meeting:
     return meeting
 
 
-def _first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
+def first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
     """The first position in the running order that may still change: all of it before the meeting; during it,
     only presenters whose turn has not begun (so the current step keeps its place)."""
     if meeting.status == Meeting.Status.SCHEDULED:
@@ -201,7 +190,7 @@ def remove_slot(*, slot: AirtimeSlot, by) -> None:
     meeting = Meeting.objects.select_for_update().get(pk=slot.meeting_id)
     slots = list(meeting.slots.all())
     position = next(i for i, each in enumerate(slots) if each.pk == slot.pk)
-    if position < _first_movable(meeting, slots):
+    if position < first_movable(meeting, slots):
         raise ServiceError(_("That presenter's turn has already begun."))
     slot.delete()
     _agenda_changed(meeting, by, "skip")
@@ -216,7 +205,7 @@ def move_slot(*, slot: AirtimeSlot, by, earlier: bool) -> None:
     other = index - 1 if earlier else index + 1
     if not 0 <= other < len(slots):
         return
-    if min(index, other) < _first_movable(meeting, slots):
+    if min(index, other) < first_movable(meeting, slots):
         raise ServiceError(_("Only presenters still to come can be moved."))
     slots[index], slots[other] = slots[other], slots[index]
     for position, each in enumerate(slots):
@@ -347,8 +336,8 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
     meeting = slot.meeting
     if due_on is None:
         following = (
-            Meeting.objects.filter(learning_set_id=meeting.learning_set_id, starts_at__gt=meeting.starts_at)
-            .exclude(status=Meeting.Status.CANCELLED)
+            Meeting.objects.held()
+            .filter(learning_set_id=meeting.learning_set_id, starts_at__gt=meeting.starts_at)
             .order_by("starts_at")
             .values_list("starts_at", flat=True)
             .first()
@@ -457,49 +446,3 @@ def send_meeting_summaries(*, meeting_id: int) -> int:
         )
         sent += 1
     return sent
-
-
-def is_last_of_term(meeting: Meeting) -> bool:
-    """Whether this is the last meeting of the set's term: its Nth meeting when the term is N meetings, or the
-    last one on or before the term's end date."""
-    learning_set = meeting.learning_set
-    held = Meeting.objects.filter(learning_set_id=learning_set.pk).exclude(status=Meeting.Status.CANCELLED)
-    if (
-        learning_set.term_meetings
-        and held.filter(starts_at__lte=meeting.starts_at).count() == learning_set.term_meetings
-    ):
-        return True
-    if learning_set.term_ends_on:
-        local_day = timezone.localdate(meeting.starts_at)
-        later_in_term = held.filter(starts_at__gt=meeting.starts_at).filter(
-            starts_at__date__lte=learning_set.term_ends_on
-        )
-        return local_day <= learning_set.term_ends_on and not later_in_term.exists()
-    return False
-
-
-@transaction.atomic
-def decide_term(*, meeting: Meeting, by, decision: str) -> None:
-    """The set's decision at its closing review: re-contract for a new term (every member agrees again, and the
-    term starts over with as many meetings again), or close the set (archived, read-only)."""
-    from sets import services as set_services
-
-    learning_set = meeting.learning_set
-    if decision == "close":
-        set_services.close_learning_set(learning_set=learning_set, by=by)
-    elif decision == "recontract":
-        changes = {}
-        if learning_set.term_meetings:
-            changes["term_meetings"] = learning_set.term_meetings * 2
-        if learning_set.term_ends_on:
-            changes["term_ends_on"] = learning_set.term_ends_on + (
-                learning_set.term_ends_on - learning_set.created_at.date()
-            )
-        if changes:  # a change to the term is a change of contract: everyone agrees again
-            set_services.update_learning_set(learning_set=learning_set, by=by, changes=changes)
-        else:
-            learning_set.contract_version += 1
-            learning_set.contract_updated_at = timezone.now()
-            learning_set.save(update_fields=["contract_version", "contract_updated_at"])
-    else:
-        raise ServiceError(_("Choose to re-contract or to close the set."))

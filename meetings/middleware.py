@@ -2,9 +2,9 @@
 
 Every participant's page asks `live/state/?v=<version>` every 2 s, so this is the busiest URL of a meeting and
 almost always the answer is "unchanged". A session that a meeting room has let in (the room checked the person in
-full: logged in, in the set, not left) carries the meeting's id in `LIVE_ROOMS`; for such a session the answer
-"304, unchanged" needs only the session and the meeting's current version, both in the cache (Redis), read in one
-round trip, with no database query, no user object and no other middleware.
+full: logged in, in the set, not left) carries the meeting's id in `LIVE_ROOMS` (meetings/live_version.py); for
+such a session the answer "304, unchanged" needs only the session and the meeting's current version, both in the
+cache (Redis), read in one round trip, with no database query, no user object and no other middleware.
 
 Anything else (no cookie, a session not let into this room, a version that moved on, a cache miss) falls through
 to the view, which checks membership in the database and renders a changed state only after the full permission
@@ -19,20 +19,10 @@ from django.core.cache import caches
 from django.http import HttpResponseNotModified
 from django.urls import Resolver404, resolve
 
-LIVE_ROOMS = "live_rooms"
+from meetings.live_version import LIVE_ROOMS, version_cache_key
+
 LIVE_STATE_VIEW = "meetings:live-state"
 _SUFFIX = "/live/state/"
-
-
-def remember_room(session, meeting_id: int) -> None:
-    """Let this session poll the meeting's state through the shortcut (call after a full permission check)."""
-    rooms = session.get(LIVE_ROOMS, [])
-    if meeting_id not in rooms:
-        session[LIVE_ROOMS] = [*rooms[-9:], meeting_id]
-
-
-def version_cache_key(meeting_id: int) -> str:
-    return f"meetings:live-version:{meeting_id}"
 
 
 class LiveStatePollMiddleware:

@@ -1,3 +1,6 @@
+"""The meetings app's data: meetings and their series, replies and reminders, the live meeting's agenda, events
+and what is recorded in it (questions, reflections, ratings), issues, and actions with their progress."""
+
 import uuid
 from datetime import timedelta
 
@@ -40,6 +43,26 @@ class MeetingSeries(models.Model):
         return f"{self.get_frequency_display()} ({self.learning_set})"
 
 
+# A meeting counts as upcoming until this long after its start (so a meeting running late is still on the list).
+STILL_UPCOMING = timedelta(hours=3)
+
+
+class MeetingQuerySet(models.QuerySet):
+    """The rules that say which meetings count, named once."""
+
+    def held(self):
+        """Meetings that happen (or happened): every one not cancelled."""
+        return self.exclude(status=Meeting.Status.CANCELLED)
+
+    def upcoming(self):
+        """Not ended, and starting no earlier than STILL_UPCOMING ago (cancelled ones included)."""
+        return self.filter(starts_at__gte=django_timezone.now() - STILL_UPCOMING).exclude(status=Meeting.Status.ENDED)
+
+    def past(self):
+        """Started more than STILL_UPCOMING ago, whatever their status."""
+        return self.filter(starts_at__lt=django_timezone.now() - STILL_UPCOMING)
+
+
 class Meeting(models.Model):
     """One meeting of a set. Times are stored in UTC; `sequence` is the ICS SEQUENCE, bumped by every change
     that calendar programs must see (time, place, cancellation)."""
@@ -64,7 +87,7 @@ class Meeting(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
-    # The live state (meetings/flow.py's State), changed only through services.control_meeting, which bumps
+    # The live state (meetings/flow.py's State), changed only through live.control_meeting, which bumps
     # `version` so that a stale click is refused and participants' pages know when to refresh.
     step_index = models.PositiveSmallIntegerField(null=True, blank=True)
     step_started_at = models.DateTimeField(null=True, blank=True)
@@ -80,6 +103,8 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("runs it")
     )
     process_notes = EncryptedTextField(_("facilitator's process notes"), blank=True)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]

@@ -1,36 +1,111 @@
 """Reads about meetings that several views (and the calendar feed) share."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
-from meetings.models import Attendance, Meeting
+from accounts.models import User
+from meetings.models import (
+    Action,
+    ActionUpdate,
+    AirtimeSlot,
+    Attendance,
+    Encouragement,
+    Issue,
+    Meeting,
+    Question,
+    Reflection,
+)
 from sets import permissions
-from sets.models import current_membership
+from sets.models import SetMembership, current_membership
+
+
+def with_my_reply(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
+    """Each meeting with the user's own reply as `my_attendance` (a list of none or one), in one more query."""
+    mine = Attendance.objects.filter(user=user)
+    return meetings.prefetch_related(Prefetch("attendances", queryset=mine, to_attr="my_attendance"))
+
+
+def active_sets(user) -> QuerySet:
+    """The user's own open sets, by name."""
+    return permissions.my_sets(user).filter(status="active").order_by("name")
+
+
+def set_people(learning_set) -> QuerySet[SetMembership]:
+    """The set's current members (a set or its id) with their users: facilitators first, then by name."""
+    return (
+        SetMembership.objects.current()
+        .filter(learning_set=learning_set)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+
+
+def is_current_member(learning_set, user) -> bool:
+    """Whether the user (or user id) is in the set (or set id) now."""
+    return SetMembership.objects.current().filter(learning_set=learning_set, user=user).exists()
 
 
 def upcoming_for_user(user, *, limit: int = 10) -> QuerySet[Meeting]:
     """The next meetings of the sets the user is in (not those they only administer), with their own reply."""
-    mine = Attendance.objects.filter(user=user)
-    return (
-        Meeting.objects.filter(
-            learning_set__in=permissions.my_sets(user).filter(status="active").values("pk"),
-            starts_at__gte=timezone.now() - timezone.timedelta(hours=3),
-        )
-        .exclude(status=Meeting.Status.ENDED)
-        .select_related("learning_set")
-        .prefetch_related(Prefetch("attendances", queryset=mine, to_attr="my_attendance"))
-        .order_by("starts_at")[:limit]
-    )
+    return with_my_reply(
+        Meeting.objects.upcoming()
+        .filter(learning_set__in=permissions.my_sets(user).filter(status="active").values("pk"))
+        .select_related("learning_set"),
+        user,
+    ).order_by("starts_at")[:limit]
 
 
 def upcoming_for_set(learning_set, user, *, limit: int = 8) -> QuerySet[Meeting]:
-    mine = Attendance.objects.filter(user=user)
-    return (
-        learning_set.meetings.filter(starts_at__gte=timezone.now() - timezone.timedelta(hours=3))
-        .exclude(status=Meeting.Status.ENDED)
-        .prefetch_related(Prefetch("attendances", queryset=mine, to_attr="my_attendance"))
-        .order_by("starts_at")[:limit]
-    )
+    return with_my_reply(learning_set.meetings.upcoming(), user).order_by("starts_at")[:limit]
+
+
+def past_for_set(learning_set, *, limit: int = 12) -> list[Meeting]:
+    """The set's meetings that are over (by time), most recent first."""
+    return list(learning_set.meetings.past().order_by("-starts_at")[:limit])
+
+
+def meeting_people(meeting: Meeting) -> tuple[list[SetMembership], dict[int, Attendance]]:
+    """The set's people for a meeting's page, each with their `reply` (or None), and the replies by user id."""
+    people = list(set_people(meeting.learning_set))
+    replies = {a.user_id: a for a in meeting.attendances.all()}
+    for membership in people:
+        membership.reply = replies.get(membership.user_id)
+    return people, replies
+
+
+def recent_reminders(meeting: Meeting, *, limit: int = 200) -> QuerySet:
+    """The meeting's reminder rows for its facilitators, latest first."""
+    return meeting.reminders.select_related("user").order_by("-due_at", "user__full_name")[:limit]
+
+
+def my_reply(meeting: Meeting, user) -> list[Attendance]:
+    """The user's reply to the meeting, as the `my_attendance` list the upcoming rows use."""
+    return list(Attendance.objects.filter(meeting=meeting, user=user))
+
+
+def calendar_owner(token: str) -> User | None:
+    """The active person whose private calendar feed this token opens, or None."""
+    return User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+
+
+def person(user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id).first()
 
 
 def feed_meetings(user) -> QuerySet[Meeting]:
@@ -48,9 +123,6 @@ def feed_meetings(user) -> QuerySet[Meeting]:
 
 def my_actions(user, *, status: str = "", set_id: int | None = None):
     """The user's actions in the sets they are still in: open ones first (overdue before the rest), bounded."""
-    from django.db.models import Case, IntegerField, Max, Value, When
-
-    from meetings.models import Action
 
     actions = Action.objects.filter(
         current_membership("learning_set__memberships", user=user), owner=user
@@ -67,21 +139,30 @@ def my_actions(user, *, status: str = "", set_id: int | None = None):
     ).order_by("open_first", "overdue_first", "due_on", "created_at")[:200]
 
 
+def action_timeline(action: Action) -> QuerySet[ActionUpdate]:
+    """An action's progress updates in time order, each with its author and words of support, bounded."""
+    updates = action.updates.select_related("author").prefetch_related(
+        Prefetch("encouragements", queryset=Encouragement.objects.select_related("author"))
+    )
+    return updates.order_by("created_at", "pk")[:300]
+
+
+def last_update_at(action: Action):
+    """When progress on the action was last logged (None if never)."""
+    return action.updates.order_by("-created_at").values_list("created_at", flat=True).first()
+
+
+def encouragements_of(update: ActionUpdate) -> QuerySet[Encouragement]:
+    return update.encouragements.select_related("author")
+
+
 # Between meetings: the member's home, the set board, issues.
 
 
 def next_meeting_per_set(user) -> list[Meeting]:
     """The next meeting (scheduled or live) of each of the user's own open sets, soonest first, with their reply.
     Two queries (three with the replies), whatever the number of sets or meetings."""
-    from django.db.models import OuterRef, Subquery
-
-    recent = timezone.now() - timezone.timedelta(hours=3)
-    first = (
-        Meeting.objects.filter(learning_set=OuterRef("pk"), starts_at__gte=recent)
-        .exclude(status__in=[Meeting.Status.ENDED, Meeting.Status.CANCELLED])
-        .order_by("starts_at")
-        .values("pk")[:1]
-    )
+    first = Meeting.objects.upcoming().held().filter(learning_set=OuterRef("pk")).order_by("starts_at").values("pk")[:1]
     ids = (
         permissions.my_sets(user)
         .filter(status="active")
@@ -89,22 +170,18 @@ def next_meeting_per_set(user) -> list[Meeting]:
         .exclude(next_meeting_id=None)
         .values_list("next_meeting_id", flat=True)
     )
-    mine = Attendance.objects.filter(user=user)
     return list(
-        Meeting.objects.filter(pk__in=list(ids))
-        .select_related("learning_set")
-        .prefetch_related(Prefetch("attendances", queryset=mine, to_attr="my_attendance"))
-        .order_by("starts_at")
+        with_my_reply(Meeting.objects.filter(pk__in=list(ids)).select_related("learning_set"), user).order_by(
+            "starts_at"
+        )
     )
 
 
 def last_meeting_start(learning_set_ref):
     """A subquery: when the set's most recent meeting (not cancelled) started, or NULL if none has."""
-    from django.db.models import Subquery
-
     return Subquery(
-        Meeting.objects.filter(learning_set=learning_set_ref, starts_at__lte=timezone.now())
-        .exclude(status=Meeting.Status.CANCELLED)
+        Meeting.objects.held()
+        .filter(learning_set=learning_set_ref, starts_at__lte=timezone.now())
         .order_by("-starts_at")
         .values("starts_at")[:1]
     )
@@ -112,8 +189,8 @@ def last_meeting_start(learning_set_ref):
 
 def last_meeting_of(learning_set) -> Meeting | None:
     return (
-        Meeting.objects.filter(learning_set=learning_set, starts_at__lte=timezone.now())
-        .exclude(status=Meeting.Status.CANCELLED)
+        Meeting.objects.held()
+        .filter(learning_set=learning_set, starts_at__lte=timezone.now())
         .order_by("-starts_at")
         .first()
     )
@@ -136,9 +213,6 @@ ISSUE_LEARNING_SOURCES: list = []
 def since_last_meeting(queryset, *, set_path: str, at: str, fallback):
     """The rows of `queryset` written (`at`) since the last meeting of their set (`set_path` leads to it), or
     since `fallback` if the set has not met, newest first. One subquery per row's set, in the same query."""
-    from django.db.models import F, OuterRef
-    from django.db.models.functions import Coalesce
-
     return (
         queryset.annotate(since=Coalesce(last_meeting_start(OuterRef(set_path)), fallback))
         .filter(**{f"{at}__gte": F("since")})
@@ -159,9 +233,6 @@ def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
     object.
     Other apps add kinds through SHARED_SOURCES (the learning app: shared journal entries, kind "entry").
     """
-    from django.urls import reverse
-
-    from meetings.models import ActionUpdate, Encouragement, Reflection
 
     sets = permissions.my_sets(user).values("pk")
     fallback = timezone.now() - SHARED_WINDOW_WITHOUT_MEETING
@@ -231,9 +302,6 @@ def shared_since_last_meeting(user, *, limit: int = 15) -> list[dict]:
 
 def latest_update_id():
     """A subquery: the id of an action's latest progress update."""
-    from django.db.models import OuterRef, Subquery
-
-    from meetings.models import ActionUpdate
 
     return Subquery(ActionUpdate.objects.filter(action=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1])
 
@@ -241,8 +309,6 @@ def latest_update_id():
 def attach_latest_updates(actions: list, *, with_support: bool = True) -> list:
     """Give each action (annotated with `latest_update_id`) its `latest_update`, with the update's author (and
     its words of support), in one query (two) whatever the number of actions."""
-    from meetings.models import ActionUpdate, Encouragement
-
     ids = [a.latest_update_id for a in actions if a.latest_update_id]
     updates = ActionUpdate.objects.filter(pk__in=ids).select_related("author")
     if with_support:
@@ -259,19 +325,10 @@ def board(learning_set) -> dict:
     """The set board: each person in the set with their actions since the last meeting (open ones, and any
     created or updated since), each with its latest update, and whether they have updated since. A fixed
     number of queries whatever the size of the set."""
-    from django.db.models import Exists, OuterRef, Q
-
-    from meetings.models import Action, ActionUpdate
-    from sets.models import SetMembership
 
     last = last_meeting_of(learning_set)
     since = last.starts_at if last else None
-    people = list(
-        SetMembership.objects.current()
-        .filter(learning_set=learning_set)
-        .select_related("user")
-        .order_by("role", "user__full_name")
-    )
+    people = list(set_people(learning_set))
     updates_since = ActionUpdate.objects.filter(action=OuterRef("pk"))
     if since:
         updates_since = updates_since.filter(created_at__gte=since)
@@ -300,9 +357,6 @@ def board(learning_set) -> dict:
 
 def my_issues(user, *, status: str = ""):
     """The user's issues in the sets they are still in, with how often each was presented and its actions."""
-    from django.db.models import Count
-
-    from meetings.models import Issue
 
     issues = Issue.objects.filter(current_membership("learning_set__memberships", user=user), owner=user)
     if status:
@@ -320,8 +374,6 @@ def my_issues(user, *, status: str = ""):
 def issue_story(issue) -> dict:
     """Everything an issue's page tells: each time it was presented (meeting, slot, the questions captured),
     and the actions it produced with their latest progress. A fixed number of queries."""
-    from meetings.models import AirtimeSlot, Question
-
     slots = list(
         AirtimeSlot.objects.filter(issue=issue)
         .select_related("meeting")

@@ -18,9 +18,9 @@ from django.utils.log import AdminEmailHandler
 from actionlearning.settings import parse_admins
 from learning import services as learning_services
 from learning.models import JournalEntry
-from meetings import live, services
+from meetings import live, reminders, scheduling
 from meetings.models import Action, ActionUpdate, Question, Reflection
-from meetings.services import MeetingDetails
+from meetings.scheduling import MeetingDetails
 from sets import invitations
 from sets.invitations import InvitationRequest
 from tests.factories import MeetingFactory, SetMembershipFactory
@@ -98,12 +98,12 @@ def test_messages_emails_and_logs_carry_no_confidential_content(
         live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="end", version=meeting.version)
         # The next meeting: calendar invitations, then reminders and progress nudges.
         later = (timezone.now() + timedelta(hours=30)).astimezone(zoneinfo.ZoneInfo(learning_set.timezone))
-        services.schedule_meetings(
+        scheduling.schedule_meetings(
             learning_set=learning_set,
             by=facilitator,
             details=MeetingDetails(local_start=later.replace(tzinfo=None, microsecond=0), duration_minutes=120),
         )
-        services.dispatch_due_reminders(now=later - timedelta(hours=47))
+        reminders.dispatch_due_reminders(now=later - timedelta(hours=47))
         invitations.invite(
             organisation=organisation,
             learning_set=learning_set,

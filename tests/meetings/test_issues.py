@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings import live
 from meetings.models import ActionUpdate, AirtimeSlot, Issue, Question
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory
 
@@ -145,7 +146,6 @@ def test_issue_pages_make_a_fixed_number_of_queries(
 
 
 def test_an_issue_brought_back_keeps_its_story(learning_set, member, facilitator, issue):
-    from meetings import live
 
     issue.status = "set_aside"
     issue.save(update_fields=["status"])

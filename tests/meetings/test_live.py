@@ -4,7 +4,9 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
@@ -12,10 +14,20 @@ from django.utils import timezone
 
 from core.errors import ServiceError
 from meetings import live
-from meetings.middleware import LIVE_ROOMS, version_cache_key
-from meetings.models import Meeting, MeetingEvent
-from sets.models import SetMembership
-from tests.factories import MeetingFactory, SetMembershipFactory
+from meetings.live_version import LIVE_ROOMS, version_cache_key
+from meetings.models import (
+    Action,
+    ActionUpdate,
+    AirtimeSlot,
+    Attendance,
+    Meeting,
+    MeetingEvent,
+    ProcessRating,
+    Question,
+    Reflection,
+)
+from sets.models import LearningSet, SetMembership
+from tests.factories import ActionFactory, MeetingFactory, SetMembershipFactory
 
 
 @pytest.fixture
@@ -154,7 +166,6 @@ def record(client, meeting, **data):
 
 
 def test_the_meeting_is_recorded_as_it_runs(client, meeting, learning_set, facilitator, member):
-    from meetings.models import Action, Attendance, ProcessRating, Reflection
 
     later = MeetingFactory(learning_set=learning_set, starts_at=meeting.starts_at + timedelta(days=28))
     control(meeting, facilitator, "start")
@@ -194,7 +205,6 @@ def test_the_meeting_is_recorded_as_it_runs(client, meeting, learning_set, facil
 
 
 def test_only_the_presenter_or_facilitator_writes_the_issue_and_actions(client, meeting, learning_set, facilitator):
-    from meetings.models import Action
 
     control(meeting, facilitator, "start")
     control(meeting, facilitator, "next")
@@ -235,7 +245,6 @@ def test_the_workspace_answers_304_until_the_step_changes(client, meeting, facil
 
 
 def test_actual_minutes_come_from_the_events(meeting, facilitator):
-    import time_machine
 
     start = timezone.now()
     with time_machine.travel(start, tick=False):
@@ -250,8 +259,6 @@ def test_actual_minutes_come_from_the_events(meeting, facilitator):
 def test_check_in_shows_each_members_open_actions_and_their_latest_progress(
     client, meeting, learning_set, facilitator, member
 ):
-    from meetings.models import ActionUpdate
-    from tests.factories import ActionFactory
 
     action = ActionFactory(owner=member, learning_set=learning_set, text="Ask the night team")
     ActionUpdate.objects.create(
@@ -271,7 +278,6 @@ def test_check_in_shows_each_members_open_actions_and_their_latest_progress(
 def test_questions_are_captured_only_during_the_presenters_questioning(
     client, meeting, learning_set, facilitator, member
 ):
-    from meetings.models import Question
 
     bystander = SetMembershipFactory(learning_set=learning_set).user
     control(meeting, facilitator, "start")
@@ -306,9 +312,6 @@ def test_the_projector_shows_the_stage_without_controls(client, meeting, facilit
 def test_attendees_get_one_summary_with_their_own_actions(
     meeting, learning_set, facilitator, member, django_capture_on_commit_callbacks
 ):
-    from django.core import mail
-
-    from meetings.models import Action
 
     absent = SetMembershipFactory(learning_set=learning_set).user
     control(meeting, facilitator, "start")
@@ -349,7 +352,6 @@ def test_a_member_handed_the_meeting_runs_it_and_can_be_replaced(client, meeting
 
 
 def test_members_bid_for_time_in_a_bidding_set(client, meeting, learning_set, facilitator, member):
-    from meetings.models import AirtimeSlot
 
     bidder = SetMembershipFactory(learning_set=learning_set, user__full_name="Bea Bidder").user
     client.force_login(bidder)
@@ -411,8 +413,6 @@ def test_presenters_still_to_come_can_be_skipped_or_reordered_during_the_meeting
 
 
 def test_the_last_meeting_of_the_term_ends_with_a_closing_review(client, meeting, learning_set, facilitator, member):
-    from meetings.models import Reflection
-    from sets.models import LearningSet
 
     learning_set.term_meetings = 1
     learning_set.save(update_fields=["term_meetings"])
@@ -460,7 +460,6 @@ def test_an_ordinary_meeting_has_no_closing_review(client, meeting, facilitator,
 def test_the_meeting_room_makes_a_fixed_number_of_queries(
     client, learning_set, facilitator, member, size, django_assert_max_num_queries
 ):
-    from meetings.models import Action, ActionUpdate
 
     meeting = MeetingFactory(learning_set=learning_set, starts_at=timezone.now())
     for n in range(size):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from core.models import Heartbeat
-from meetings import services
+from meetings import reminders
 from meetings.models import Attendance, Meeting, Reminder
 from sets.models import SetMembership
 from sets.services import remove_from_set
@@ -179,9 +179,9 @@ def test_calendar_feed_lifecycle(client, learning_set, member, other_set):
 def test_healthz_says_degraded_when_beat_is_late(client, db):
     body = client.get(reverse("healthz")).json()
     assert (body["beat"], body["beat_last_run"], body["status"]) == ("late", None, "degraded")
-    Heartbeat.objects.create(name=services.DISPATCH_HEARTBEAT, last_run_at=timezone.now() - timedelta(minutes=6))
+    Heartbeat.objects.create(name=reminders.DISPATCH_HEARTBEAT, last_run_at=timezone.now() - timedelta(minutes=6))
     assert client.get(reverse("healthz")).json()["beat"] == "late"
-    services.dispatch_due_reminders()
+    reminders.dispatch_due_reminders()
     body = client.get(reverse("healthz")).json()
     assert body["beat"] == "ok"
     assert body["status"] == ("ok" if body["broker"] == "ok" else "degraded")

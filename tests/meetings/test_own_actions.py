@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import live
-from meetings.models import Action, Meeting
+from meetings.models import Action, Issue, Meeting
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory
 
 
@@ -158,7 +158,6 @@ def test_a_closed_sets_actions_are_read_only(client, learning_set, member):
 
 
 def test_an_action_on_one_of_my_issues(client, learning_set, member, facilitator):
-    from meetings.models import Issue
 
     mine = Issue.objects.create(owner=member, learning_set=learning_set, title="Handovers")
     theirs = Issue.objects.create(owner=facilitator, learning_set=learning_set, title="Theirs")

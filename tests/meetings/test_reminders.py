@@ -5,14 +5,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Heartbeat
-from meetings import services
+from meetings import reminders, tasks
 from meetings.models import ActionUpdate, Attendance, Meeting, Reminder
 from sets.models import SetMembership
 from sets.services import remove_from_set
@@ -29,7 +31,7 @@ def meeting(learning_set, facilitator, member):
 def dispatch_at(moment, capture):
     """One beat pass at `moment`; the send tasks run (eagerly) after commit, still at `moment`."""
     with time_machine.travel(moment, tick=False), capture(execute=True):
-        return services.dispatch_due_reminders()
+        return reminders.dispatch_due_reminders()
 
 
 def sent_to() -> list[tuple[str, str]]:
@@ -56,8 +58,8 @@ def test_dispatching_twice_sends_once(meeting, django_capture_on_commit_callback
 
 def test_a_second_pass_finds_nothing_to_claim(meeting):
     with time_machine.travel(START - timedelta(hours=47), tick=False):
-        first = services.dispatch_due_reminders()  # claimed, queued after commit (never run here)
-        second = services.dispatch_due_reminders()
+        first = reminders.dispatch_due_reminders()  # claimed, queued after commit (never run here)
+        second = reminders.dispatch_due_reminders()
     assert (len(first), second) == (2, [])
 
 
@@ -81,10 +83,10 @@ def test_no_reminder_for_someone_who_left_or_sent_apologies_or_turned_them_off(
 
 def test_apologies_after_the_row_was_claimed_skip_it(meeting, member, django_capture_on_commit_callbacks):
     with time_machine.travel(START - timedelta(hours=47), tick=False):
-        services.dispatch_due_reminders()  # claimed, not yet sent
+        reminders.dispatch_due_reminders()  # claimed, not yet sent
     Attendance.objects.create(meeting=meeting, user=member, rsvp="apologies")
     row = Reminder.objects.get(user=member)
-    assert services.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
+    assert reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
     row.refresh_from_db()
     assert (row.outcome, row.skip_reason, row.sent_at) == ("skipped", "sent apologies", None)
 
@@ -99,10 +101,10 @@ def test_a_rescheduled_meeting_gets_reminders_for_its_new_time(meeting, django_c
 
 def test_a_pending_reminder_for_the_old_time_is_skipped_as_moved(meeting, member):
     with time_machine.travel(START - timedelta(hours=47), tick=False):
-        services.dispatch_due_reminders()
+        reminders.dispatch_due_reminders()
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=START + timedelta(days=7))
     row = Reminder.objects.get(user=member)
-    assert services.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
+    assert reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
     assert Reminder.objects.get(pk=row.pk).skip_reason == "meeting moved"
 
 
@@ -114,20 +116,20 @@ def test_reminders_missed_while_down_still_go_before_the_meeting(meeting, django
 
 def test_nothing_is_sent_after_the_meeting_started(meeting, django_capture_on_commit_callbacks):
     with time_machine.travel(START - timedelta(hours=1), tick=False):
-        services.dispatch_due_reminders()  # claimed but the worker never ran them
+        reminders.dispatch_due_reminders()  # claimed but the worker never ran them
     dispatch_at(START + timedelta(minutes=5), django_capture_on_commit_callbacks)
     assert mail.outbox == []
     assert set(Reminder.objects.values_list("outcome", "skip_reason")) == {("skipped", "meeting started")}
     row = Reminder.objects.first()
-    assert services.send_reminder(reminder_id=row.pk, now=START + timedelta(minutes=6)) is False
+    assert reminders.send_reminder(reminder_id=row.pk, now=START + timedelta(minutes=6)) is False
 
 
 def test_a_stale_claim_is_queued_again(meeting, django_capture_on_commit_callbacks):
     with time_machine.travel(START - timedelta(hours=47), tick=False):
-        services.dispatch_due_reminders()  # the worker died: nothing sent
+        reminders.dispatch_due_reminders()  # the worker died: nothing sent
     assert dispatch_at(START - timedelta(hours=47) + timedelta(minutes=5), django_capture_on_commit_callbacks) == []
     claimed = dispatch_at(
-        START - timedelta(hours=47) + services.STALE_CLAIM + timedelta(minutes=1), django_capture_on_commit_callbacks
+        START - timedelta(hours=47) + reminders.STALE_CLAIM + timedelta(minutes=1), django_capture_on_commit_callbacks
     )
     assert len(claimed) == 2
     assert len(mail.outbox) == 2
@@ -135,7 +137,7 @@ def test_a_stale_claim_is_queued_again(meeting, django_capture_on_commit_callbac
 
 def test_a_failed_send_keeps_the_error_and_a_retry_sends_once(meeting, member, monkeypatch):
     with time_machine.travel(START - timedelta(hours=47), tick=False):
-        services.dispatch_due_reminders()
+        reminders.dispatch_due_reminders()
     row = Reminder.objects.get(user=member)
     backend = "django.core.mail.backends.locmem.EmailBackend.send_messages"
 
@@ -144,33 +146,30 @@ def test_a_failed_send_keeps_the_error_and_a_retry_sends_once(meeting, member, m
 
     monkeypatch.setattr(backend, refuse)
     with pytest.raises(smtplib.SMTPException):
-        services.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=47))
+        reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=47))
     row.refresh_from_db()
     assert (row.outcome, row.attempts, row.sent_at) == ("", 1, None)
     assert "SMTPServerDisconnected" in row.last_error
     monkeypatch.undo()
-    assert services.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is True
-    assert services.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
+    assert reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is True
+    assert reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
     row.refresh_from_db()
     assert (row.outcome, row.attempts, row.last_error) == ("sent", 2, "")
     assert [m.to[0] for m in mail.outbox] == [member.email]
 
 
 def test_the_send_task_retries_only_failed_rows(meeting, member, facilitator, monkeypatch):
-    from celery.exceptions import Retry
-
-    from meetings import tasks
 
     with time_machine.travel(START - timedelta(hours=47), tick=False):
-        services.dispatch_due_reminders()
-    real_send = services.send_reminder
+        reminders.dispatch_due_reminders()
+    real_send = reminders.send_reminder
 
     def flaky(*, reminder_id, now=None):
         if Reminder.objects.get(pk=reminder_id).user == member:
             raise ConnectionError("broker hiccup")
         return real_send(reminder_id=reminder_id, now=START - timedelta(hours=47))
 
-    monkeypatch.setattr(services, "send_reminder", flaky)
+    monkeypatch.setattr(reminders, "send_reminder", flaky)
     retried = []
     monkeypatch.setattr(tasks.send_reminders, "retry", lambda args: retried.append(args) or Retry())
     with pytest.raises(Retry):
@@ -201,7 +200,6 @@ def test_the_email_is_in_the_recipients_zone_with_only_their_own_actions(
 
 
 def test_one_click_unsubscribe_turns_reminders_off(meeting, member, django_capture_on_commit_callbacks, client):
-    from django.test import Client
 
     dispatch_at(START - timedelta(hours=47), django_capture_on_commit_callbacks)
     [message] = [m for m in mail.outbox if m.to == [member.email]]
@@ -242,12 +240,12 @@ def test_dispatch_makes_the_same_number_of_queries_for_one_set_or_ten(db, django
 
     def count_queries():
         with time_machine.travel(START - timedelta(hours=47), tick=False), CaptureQueriesContext(connection) as ctx:
-            services.dispatch_due_reminders()
+            reminders.dispatch_due_reminders()
         Reminder.objects.all().delete()
         Meeting.objects.all().delete()
         return len(ctx.captured_queries)
 
-    Heartbeat.objects.create(name=services.DISPATCH_HEARTBEAT, last_run_at=START)
+    Heartbeat.objects.create(name=reminders.DISPATCH_HEARTBEAT, last_run_at=START)
     build(1)
     one = count_queries()
     build(10)

@@ -8,10 +8,11 @@ from django.core import mail
 from icalendar import Calendar
 
 from core.errors import ServiceError
-from meetings import recurrence, services
+from meetings import recurrence, scheduling
 from meetings.models import Attendance, Meeting
 from sets.models import SetMembership
 from sets.services import close_learning_set, remove_from_set
+from tests.factories import UserFactory
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -30,7 +31,9 @@ def london_set(learning_set):
 
 
 def details(day=16, hour=9, minute=30, place="Room 4"):
-    return services.MeetingDetails(local_start=datetime(2027, 3, day, hour, minute), duration_minutes=120, place=place)
+    return scheduling.MeetingDetails(
+        local_start=datetime(2027, 3, day, hour, minute), duration_minutes=120, place=place
+    )
 
 
 def calendars(message) -> list[Calendar]:
@@ -43,7 +46,7 @@ def event(cal: Calendar):
 
 def schedule(learning_set, by, capture, repeat=None, **kwargs):
     with capture(execute=True):
-        return services.schedule_meetings(learning_set=learning_set, by=by, details=details(**kwargs), repeat=repeat)
+        return scheduling.schedule_meetings(learning_set=learning_set, by=by, details=details(**kwargs), repeat=repeat)
 
 
 def test_one_meeting_is_stored_in_utc_and_everyone_gets_an_invitation(
@@ -76,10 +79,10 @@ def test_a_weekly_series_keeps_nine_thirty_local_across_the_clock_change(
 
 def test_closed_sets_and_past_times_are_refused(london_set, facilitator, admin):
     with pytest.raises(ServiceError, match="in the future"):
-        services.schedule_meetings(learning_set=london_set, by=facilitator, details=details(day=1, hour=9))
+        scheduling.schedule_meetings(learning_set=london_set, by=facilitator, details=details(day=1, hour=9))
     close_learning_set(learning_set=london_set, by=admin)
     with pytest.raises(ServiceError, match="closed"):
-        services.schedule_meetings(learning_set=london_set, by=facilitator, details=details())
+        scheduling.schedule_meetings(learning_set=london_set, by=facilitator, details=details())
     assert Meeting.objects.count() == 0
 
 
@@ -87,7 +90,7 @@ def test_a_change_is_the_same_uid_with_a_higher_sequence(london_set, facilitator
     [meeting] = schedule(london_set, facilitator, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.reschedule_meeting(meeting=meeting, by=facilitator, details=details(day=17, hour=10, minute=0))
+        scheduling.reschedule_meeting(meeting=meeting, by=facilitator, details=details(day=17, hour=10, minute=0))
     meeting.refresh_from_db()
     vevent = event(calendars(mail.outbox[0])[0])
     assert str(vevent["UID"]) == f"{meeting.uid}@actionlearning"
@@ -100,7 +103,7 @@ def test_saving_without_a_change_sends_nothing(london_set, facilitator, django_c
     [meeting] = schedule(london_set, facilitator, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        changed = services.reschedule_meeting(meeting=meeting, by=facilitator, details=details())
+        changed = scheduling.reschedule_meeting(meeting=meeting, by=facilitator, details=details())
     assert (changed, mail.outbox) == ([], [])
 
 
@@ -112,7 +115,7 @@ def test_moving_the_rest_of_a_series_shifts_each_later_meeting(
     )
     second = meetings[1]
     with django_capture_on_commit_callbacks(execute=True):
-        services.reschedule_meeting(
+        scheduling.reschedule_meeting(
             meeting=second, by=facilitator, details=details(day=24, hour=14, minute=0), rest_of_series=True
         )
     local = [
@@ -127,26 +130,26 @@ def test_cancelling_tells_everyone_including_apologies_but_not_people_who_left(
     london_set, facilitator, member, django_capture_on_commit_callbacks
 ):
     [meeting] = schedule(london_set, facilitator, django_capture_on_commit_callbacks)
-    services.reply(meeting=meeting, user=member, rsvp=Attendance.Rsvp.APOLOGIES)
+    scheduling.reply(meeting=meeting, user=member, rsvp=Attendance.Rsvp.APOLOGIES)
     leaver = SetMembership.objects.create(learning_set=london_set, user=_user("leaver@example.org"))
     remove_from_set(membership=leaver, by=facilitator)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_meeting(meeting=meeting, by=facilitator)
+        scheduling.cancel_meeting(meeting=meeting, by=facilitator)
     assert sorted(m.to[0] for m in mail.outbox) == sorted([facilitator.email, member.email])
     cal = calendars(mail.outbox[0])[0]
     assert str(cal["METHOD"]) == "CANCEL"
     assert str(event(cal)["STATUS"]) == "CANCELLED"
     assert event(cal)["SEQUENCE"] == 1
     with pytest.raises(ServiceError):
-        services.cancel_meeting(meeting=Meeting.objects.get(pk=meeting.pk), by=facilitator)
+        scheduling.cancel_meeting(meeting=Meeting.objects.get(pk=meeting.pk), by=facilitator)
 
 
 def test_cancel_the_rest_of_a_series(london_set, facilitator, django_capture_on_commit_callbacks):
     meetings = schedule(
         london_set, facilitator, django_capture_on_commit_callbacks, repeat=recurrence.Rule(recurrence.WEEKLY, count=3)
     )
-    services.cancel_meeting(meeting=meetings[1], by=facilitator, rest_of_series=True)
+    scheduling.cancel_meeting(meeting=meetings[1], by=facilitator, rest_of_series=True)
     assert list(Meeting.objects.order_by("starts_at").values_list("status", flat=True)) == [
         "scheduled",
         "cancelled",
@@ -156,16 +159,15 @@ def test_cancel_the_rest_of_a_series(london_set, facilitator, django_capture_on_
 
 def test_replies_close_when_the_meeting_starts(london_set, facilitator, member, django_capture_on_commit_callbacks):
     [meeting] = schedule(london_set, facilitator, django_capture_on_commit_callbacks)
-    services.reply(meeting=meeting, user=member, rsvp="yes", note=" see you ")
-    services.reply(meeting=meeting, user=member, rsvp="apologies", note="ill")
+    scheduling.reply(meeting=meeting, user=member, rsvp="yes", note=" see you ")
+    scheduling.reply(meeting=meeting, user=member, rsvp="apologies", note="ill")
     assert list(Attendance.objects.values_list("rsvp", "note")) == [("apologies", "ill")]
     with time_machine.travel(meeting.starts_at + timedelta(minutes=1)), pytest.raises(ServiceError):
-        services.reply(meeting=meeting, user=member, rsvp="yes")
+        scheduling.reply(meeting=meeting, user=member, rsvp="yes")
     with pytest.raises(ServiceError):
-        services.reply(meeting=meeting, user=member, rsvp="maybe")
+        scheduling.reply(meeting=meeting, user=member, rsvp="maybe")
 
 
 def _user(email):
-    from tests.factories import UserFactory
 
     return UserFactory(email=email)

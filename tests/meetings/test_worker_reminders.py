@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from meetings import services
+from meetings import reminders as reminder_services
+from meetings import scheduling
 from meetings.models import Reminder
 from tests.factories import ActionFactory, MeetingFactory, SetMembershipFactory
 from tests.worker_support import broker, unused_port, worker_pool
@@ -34,10 +35,10 @@ def schedule_in_47_hours(learning_set, by):
     and the 3-day progress nudge are due now, and the 2-hour reminder is not."""
     tz = zoneinfo.ZoneInfo(learning_set.timezone)
     local = timezone.localtime(timezone.now() + timedelta(hours=47), tz).replace(tzinfo=None, second=0, microsecond=0)
-    [meeting] = services.schedule_meetings(
+    [meeting] = scheduling.schedule_meetings(
         learning_set=learning_set,
         by=by,
-        details=services.MeetingDetails(local_start=local, duration_minutes=120, place="Room 4"),
+        details=scheduling.MeetingDetails(local_start=local, duration_minutes=120, place="Room 4"),
     )
     return meeting
 
@@ -71,9 +72,9 @@ def test_each_person_gets_one_email_per_kind_when_the_pass_runs_twice(workers, l
     workers.start()
 
     meeting = schedule_in_47_hours(learning_set, by=facilitator)  # calendar invitations go through the worker
-    services.reply(meeting=meeting, user=away, rsvp="apologies", note="On leave")
-    first = services.dispatch_due_reminders()
-    second = services.dispatch_due_reminders()  # beat ran again before the worker got to the first batch
+    scheduling.reply(meeting=meeting, user=away, rsvp="apologies", note="On leave")
+    first = reminder_services.dispatch_due_reminders()
+    second = reminder_services.dispatch_due_reminders()  # beat ran again before the worker got to the first batch
     assert (len(first), second) == (4, [])
 
     expected = Counter(
@@ -87,7 +88,7 @@ def test_each_person_gets_one_email_per_kind_when_the_pass_runs_twice(workers, l
     )
     workers.wait_for(lambda: sent_rows() == 4 and delivered(workers).total() >= 8, what="8 emails, 4 rows sent")
     time.sleep(1.5)  # anything sent twice would have landed by now
-    services.dispatch_due_reminders()  # and a later pass has nothing left to queue
+    reminder_services.dispatch_due_reminders()  # and a later pass has nothing left to queue
     time.sleep(0.5)
     assert delivered(workers) == expected
     rows = Reminder.objects.values_list("user__email", "kind", "outcome", "attempts")
@@ -106,7 +107,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(workers, le
     people = [SetMembershipFactory(learning_set=learning_set).user for _ in range(20)]
     MeetingFactory(learning_set=learning_set, starts_at=timezone.now() + timedelta(hours=47))  # no invitations
     first_worker = workers.start(email_backend=SLOW_EMAIL)
-    claimed = services.dispatch_due_reminders()
+    claimed = reminder_services.dispatch_due_reminders()
     assert len(claimed) == 20  # one batch, one task
 
     # Kill once a few emails are out and each has its row committed. The worker writes a file and then commits
@@ -130,8 +131,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(workers, le
 
     # A fresh worker, and the next beat pass after the claims went stale (still before the meeting).
     workers.start()
-    later = timezone.now() + services.STALE_CLAIM + timedelta(seconds=5)
-    requeued = services.dispatch_due_reminders(now=later)
+    later = timezone.now() + reminder_services.STALE_CLAIM + timedelta(seconds=5)
+    requeued = reminder_services.dispatch_due_reminders(now=later)
     assert len(requeued) == 20 - len(sent_at_kill)
     workers.wait_for(lambda: sent_rows() == 20, what="all 20 reminders sent")
     time.sleep(1.5)  # anything sent twice would have landed by now
@@ -148,7 +149,7 @@ def test_the_limit_a_kill_between_hand_over_and_commit_repeats_that_one_email(wo
     people = [SetMembershipFactory(learning_set=learning_set).user for _ in range(8)]
     MeetingFactory(learning_set=learning_set, starts_at=timezone.now() + timedelta(hours=47))
     first_worker = workers.start(email_backend=PAUSE_AFTER_HAND_OVER)
-    assert len(services.dispatch_due_reminders()) == 8
+    assert len(reminder_services.dispatch_due_reminders()) == 8
 
     workers.wait_for(lambda: len(workers.emails()) >= 3 and len(workers.emails()) > sent_rows(), what="a pause")
     first_worker.kill()
@@ -157,7 +158,7 @@ def test_the_limit_a_kill_between_hand_over_and_commit_repeats_that_one_email(wo
     assert len(in_flight) == 1
 
     workers.start()
-    services.dispatch_due_reminders(now=timezone.now() + services.STALE_CLAIM + timedelta(seconds=5))
+    reminder_services.dispatch_due_reminders(now=timezone.now() + reminder_services.STALE_CLAIM + timedelta(seconds=5))
     workers.wait_for(lambda: sent_rows() == 8, what="all 8 reminders sent")
     time.sleep(1.5)
     expected = Counter({(person.email, "reminder"): 2 if person.email in in_flight else 1 for person in people})
@@ -173,18 +174,20 @@ def test_a_broker_down_at_enqueue_time_loses_nothing(workers, learning_set, faci
     # wait in the database.
     with broker(f"redis://127.0.0.1:{unused_port()}/0"), caplog.at_level(logging.ERROR, "actionlearning"):
         started = time.monotonic()
-        claimed = services.dispatch_due_reminders()
+        claimed = reminder_services.dispatch_due_reminders()
         took = time.monotonic() - started
     assert len(claimed) == 2
     assert took < 10, f"a dead broker held the pass for {took:.1f}s"
     assert "Could not queue meetings.send_reminders" in caplog.text
     assert Reminder.objects.filter(claimed_at__isnull=False, outcome="").count() == 2
     # The broker is back, but until the claims go stale nothing is sent, and nothing is queued twice.
-    assert services.dispatch_due_reminders() == []
+    assert reminder_services.dispatch_due_reminders() == []
     time.sleep(1)
     assert (sent_rows(), delivered(workers)) == (0, invitations)
 
-    requeued = services.dispatch_due_reminders(now=timezone.now() + services.STALE_CLAIM + timedelta(seconds=5))
+    requeued = reminder_services.dispatch_due_reminders(
+        now=timezone.now() + reminder_services.STALE_CLAIM + timedelta(seconds=5)
+    )
     assert sorted(requeued) == sorted(claimed)
     workers.wait_for(lambda: sent_rows() == 2, what="the waiting reminders")
     time.sleep(1.5)

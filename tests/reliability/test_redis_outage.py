@@ -18,7 +18,7 @@ from django.utils import timezone
 import core.cache
 from core.cache import FailSoftRedisCache
 from meetings import live
-from meetings.middleware import version_cache_key
+from meetings.live_version import version_cache_key
 from tests.factories import PASSWORD, ActionFactory, MeetingFactory
 
 FAIL_SOFT = "core.cache.FailSoftRedisCache"

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import services
+from meetings import reminders as reminder_services
 from meetings.models import Attendance, Reminder
 from tests.meetings.test_worker_reminders import delivered, schedule_in_47_hours, sent_rows
 from tests.reliability.test_redis_outage import caches_on
@@ -84,7 +84,7 @@ def test_reminders_wait_out_a_redis_outage_and_go_once_it_is_back(
     # Beat's pass during the outage: the rows are claimed, queueing fails fast and is logged; they wait.
     with caplog.at_level(logging.ERROR, "actionlearning"):
         started = time.monotonic()
-        claimed = services.dispatch_due_reminders()
+        claimed = reminder_services.dispatch_due_reminders()
         took = time.monotonic() - started
     assert len(claimed) == 2
     assert took < 10, f"a dead broker held the pass for {took:.1f}s"
@@ -95,15 +95,22 @@ def test_reminders_wait_out_a_redis_outage_and_go_once_it_is_back(
     workers.wait_for(lambda: connections_made(workers) == 2, what="the worker to reconnect", timeout=60)
     assert [client.get(page).status_code for page in pages] == [200, 200, 200, 200]
     # Until the claims go stale nothing is queued again (a pass that queued fine is not doubled either).
-    assert services.dispatch_due_reminders() == []
+    assert reminder_services.dispatch_due_reminders() == []
     time.sleep(1)
     assert (sent_rows(), delivered(workers)) == (0, invitations)
 
-    requeued = services.dispatch_due_reminders(now=timezone.now() + services.STALE_CLAIM + timedelta(seconds=5))
+    requeued = reminder_services.dispatch_due_reminders(
+        now=timezone.now() + reminder_services.STALE_CLAIM + timedelta(seconds=5)
+    )
     assert sorted(requeued) == sorted(claimed)
     workers.wait_for(lambda: sent_rows() == 2, what="the waiting reminders")
     time.sleep(1.5)  # anything sent twice would have landed by now
-    assert services.dispatch_due_reminders(now=timezone.now() + services.STALE_CLAIM + timedelta(seconds=10)) == []
+    assert (
+        reminder_services.dispatch_due_reminders(
+            now=timezone.now() + reminder_services.STALE_CLAIM + timedelta(seconds=10)
+        )
+        == []
+    )
     time.sleep(0.5)
     reminders = {(facilitator.email, "reminder"): 1, (member.email, "reminder"): 1}
     assert delivered(workers) == Counter({**invitations, **reminders})

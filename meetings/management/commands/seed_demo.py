@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from bench.seed import seed_scale
 from meetings import recurrence
 from meetings.models import (
     Action,
@@ -104,8 +105,6 @@ class Command(BaseCommand):
             self.stderr.write("--scale must be 1 or more.")
             raise SystemExit(2)
         if scale > 1:
-            from bench.seed import seed_scale
-
             seed_scale(scale, stdout=self.stdout)
             return
         if Organisation.objects.filter(slug=SLUG).exists():

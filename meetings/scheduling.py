@@ -1,0 +1,187 @@
+"""Scheduling meetings: schedule, move and cancel them (one or the rest of a series), the calendar emails that
+tell the set, and members' replies. Views, tasks, commands and tests call these."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.emails import send_templated
+from core.errors import ServiceError
+from core.form_tokens import once_per_form_token
+from core.queueing import queue_after_commit
+from meetings import ics, recurrence
+from meetings.models import Attendance, Meeting, MeetingSeries
+from sets.models import LearningSet, SetMembership
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    """What a facilitator types: the local wall-clock start in the set's zone, and the rest."""
+
+    local_start: datetime  # naive, in the set's time zone
+    duration_minutes: int
+    place: str = ""
+    video_link: str = ""
+
+
+# Scheduling
+
+
+def _local(meeting: Meeting, tz_name: str) -> datetime:
+    return timezone.localtime(meeting.starts_at, recurrence.zoneinfo.ZoneInfo(tz_name)).replace(tzinfo=None)
+
+
+@once_per_form_token
+@transaction.atomic
+def schedule_meetings(
+    *, learning_set: LearningSet, by, details: MeetingDetails, repeat: recurrence.Rule | None = None
+) -> list[Meeting]:
+    """Schedule one meeting, or a series. Side effects: a calendar invitation (.ics) to everyone in the set,
+    queued after commit. Once per `form_token` (core/form_tokens.py)."""
+    if learning_set.is_closed:
+        raise ServiceError(_("This set is closed; it has no more meetings."))
+    tz_name = learning_set.timezone
+    series = None
+    if repeat is None:
+        starts = [recurrence.to_aware(details.local_start, tz_name)]
+    else:
+        try:
+            starts = recurrence.occurrences(details.local_start, tz_name, repeat)
+        except ValueError as error:
+            raise ServiceError(str(error)) from error
+        series = MeetingSeries.objects.create(
+            learning_set=learning_set,
+            frequency=repeat.frequency,
+            interval_weeks=repeat.interval_weeks,
+            count=repeat.count,
+            until=repeat.until,
+            timezone=tz_name,
+            created_by=by,
+        )
+    if not starts:
+        raise ServiceError(_("That series has no meetings: check its end date."))
+    if starts[0] <= timezone.now():
+        raise ServiceError(_("The first meeting must be in the future."))
+    meetings = Meeting.objects.bulk_create(
+        Meeting(
+            learning_set=learning_set,
+            series=series,
+            starts_at=start,
+            duration_minutes=details.duration_minutes,
+            place=details.place,
+            video_link=details.video_link,
+            created_by=by,
+        )
+        for start in starts
+    )
+    _queue_calendar_email([m.pk for m in meetings], ics.REQUEST, "scheduled")
+    return meetings
+
+
+def _later_in_series(meeting: Meeting):
+    return Meeting.objects.select_for_update().filter(
+        series_id=meeting.series_id, starts_at__gte=meeting.starts_at, status=Meeting.Status.SCHEDULED
+    )
+
+
+@transaction.atomic
+def reschedule_meeting(*, meeting: Meeting, by, details: MeetingDetails, rest_of_series: bool = False) -> list[Meeting]:
+    """Move a meeting (and, if asked, every later meeting of its series by the same local shift), or change its
+    place, link or length. Side effects: an updated invitation (same UID, higher SEQUENCE) to the set; reminders
+    follow the new time (they are keyed on the start time they were for)."""
+    if meeting.status != Meeting.Status.SCHEDULED or meeting.has_started:
+        raise ServiceError(_("Only a meeting that has not started can be changed."))
+    tz_name = meeting.learning_set.timezone
+    new_start = recurrence.to_aware(details.local_start, tz_name)
+    if new_start <= timezone.now():
+        raise ServiceError(_("The new time must be in the future."))
+    shift = details.local_start - _local(meeting, tz_name)
+    targets = list(_later_in_series(meeting)) if rest_of_series and meeting.series_id else [meeting]
+    changed = []
+    for target in targets:
+        start = recurrence.to_aware(_local(target, tz_name) + shift, tz_name)
+        fields = {
+            "starts_at": start,
+            "duration_minutes": details.duration_minutes,
+            "place": details.place,
+            "video_link": details.video_link,
+        }
+        if all(getattr(target, name) == value for name, value in fields.items()):
+            continue
+        for name, value in fields.items():
+            setattr(target, name, value)
+        target.sequence += 1
+        target.save(update_fields=[*fields, "sequence", "updated_at"])
+        changed.append(target)
+    if changed:
+        _queue_calendar_email([m.pk for m in changed], ics.REQUEST, "changed")
+    return changed
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting, by, rest_of_series: bool = False) -> list[Meeting]:
+    """Cancel a meeting (or it and the rest of its series). Side effects: a cancellation (.ics METHOD:CANCEL)
+    to everyone in the set, those who sent apologies included; its pending reminders will not be sent."""
+    if meeting.status != Meeting.Status.SCHEDULED or meeting.has_started:
+        raise ServiceError(_("Only a meeting that has not started can be cancelled."))
+    targets = list(_later_in_series(meeting)) if rest_of_series and meeting.series_id else [meeting]
+    now = timezone.now()
+    for target in targets:
+        target.status = Meeting.Status.CANCELLED
+        target.cancelled_at = now
+        target.sequence += 1
+        target.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+    _queue_calendar_email([m.pk for m in targets], ics.CANCEL, "cancelled")
+    return targets
+
+
+def _queue_calendar_email(meeting_ids: list[int], method: str, change: str) -> None:
+    queue_after_commit("meetings.send_calendar_emails", meeting_ids, method, change)
+
+
+def send_calendar_emails(*, meeting_ids: list[int], method: str, change: str) -> int:
+    """Email each active member of the set one message with a .ics per meeting. Returns the number sent."""
+    meetings = list(
+        Meeting.objects.filter(pk__in=meeting_ids).select_related("learning_set", "learning_set__organisation")
+    )
+    if not meetings:
+        return 0
+    learning_set = meetings[0].learning_set
+    people = SetMembership.objects.current().filter(learning_set=learning_set).select_related("user")
+    sent = 0
+    for membership in people:
+        user = membership.user
+        attachments = [
+            (f"meeting-{index}.ics", ics.calendar([meeting], method=method, attendee_email=user.email))
+            for index, meeting in enumerate(meetings, start=1)
+        ]
+        send_templated(
+            f"meeting-{change}",
+            to=user.email,
+            context={"meetings": meetings, "learning_set": learning_set, "recipient": user, "method": method},
+            tz_name=user.timezone,
+            attachments=[(name, body, f"text/calendar; method={method}; charset=utf-8") for name, body in attachments],
+        )
+        sent += 1
+    return sent
+
+
+# Replies
+
+
+@transaction.atomic
+def reply(*, meeting: Meeting, user, rsvp: str, note: str = "") -> Attendance:
+    """Answer "I'll be there" or "apologies" for a meeting that has not started."""
+    if rsvp not in (Attendance.Rsvp.YES, Attendance.Rsvp.APOLOGIES):
+        raise ServiceError(_("Choose “I'll be there” or “Apologies”."))
+    if meeting.status != Meeting.Status.SCHEDULED or meeting.has_started:
+        raise ServiceError(_("Replies close when the meeting starts."))
+    attendance, _created = Attendance.objects.update_or_create(
+        meeting=meeting,
+        user=user,
+        defaults={"rsvp": rsvp, "note": note.strip()[:500], "responded_at": timezone.now()},
+    )
+    return attendance

@@ -1,0 +1,79 @@
+"""Issues across meetings: my issues, an issue's whole story, editing it and setting its status. Writes go
+through meetings/issues.py."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ServiceError
+from meetings import issues as issue_services
+from meetings import queries
+from meetings.forms import IssueForm
+from meetings.models import Issue
+from sets import permissions
+
+
+def my_issues(request):
+    status = request.GET.get("status", "")
+    if status not in {"", *Issue.Status.values}:
+        status = ""
+    issues = list(queries.my_issues(request.user, status=status))
+    groups = [
+        (value, label, [issue for issue in issues if issue.status == value]) for value, label in Issue.Status.choices
+    ]
+    context = {"groups": [g for g in groups if g[2]], "status": status, "status_choices": Issue.Status.choices}
+    return render(request, "meetings/my_issues.html", context)
+
+
+def issue_detail(request, issue_id):
+    """An issue's whole story, for the set's own people (confidential: an admin outside the set gets 403)."""
+    issue = permissions.object_in_own_set(request.user, Issue.objects.select_related("owner"), issue_id)
+    context = {
+        "issue": issue,
+        "learning_set": issue.learning_set,
+        "organisation": issue.learning_set.organisation,
+        "can_edit": permissions.can_edit_issue(request.user, issue),
+        "status_choices": issue.Status.choices,
+        # Journal entries linked to this issue that the viewer may read (the learning app provides them).
+        "linked_learning": queries.linked_learning(issue, request.user),
+        **queries.issue_story(issue),
+    }
+    return render(request, "meetings/issue_detail.html", context)
+
+
+def issue_edit(request, issue_id):
+    issue = permissions.issue_for_owner(request.user, Issue.objects.all(), issue_id)
+    form = IssueForm(request.POST or None, initial={"title": issue.title, "summary": issue.summary})
+    if request.method == "POST" and form.is_valid():
+        try:
+            issue_services.edit_issue(
+                issue=issue, by=request.user, title=form.cleaned_data["title"], summary=form.cleaned_data["summary"]
+            )
+        except ServiceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Issue saved."))
+            return redirect("meetings:issue", issue_id=issue.pk)
+    return render(
+        request,
+        "meetings/issue_form.html",
+        {
+            "form": form,
+            "issue": issue,
+            "learning_set": issue.learning_set,
+            "organisation": issue.learning_set.organisation,
+        },
+    )
+
+
+@require_POST
+def issue_status(request, issue_id):
+    issue = permissions.issue_for_owner(request.user, Issue.objects.all(), issue_id)
+    try:
+        issue_services.set_issue_status(issue=issue, by=request.user, status=request.POST.get("status", ""))
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The issue is now “%(status)s”.") % {"status": issue.get_status_display()})
+    return redirect("meetings:issue", issue_id=issue.pk)

@@ -1,0 +1,285 @@
+"""The live meeting room: the room itself (the agenda before the meeting, the stage and the current step's
+workspace during it), the projector, the polled stage and workspace, the facilitator's controls and agenda, what
+people record during the meeting, and the record afterwards. Reads come from meetings/room.py, writes from
+meetings/live.py and meetings/term.py."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ServiceError
+from core.form_tokens import DuplicateSubmission
+from meetings import live as live_services
+from meetings import queries, room, term
+from meetings.live_forms import RECORD_FORMS, AgendaForm, ControlForm
+from meetings.live_version import remember_room, restore_version
+from meetings.models import Meeting
+from sets import permissions
+
+
+def _live_context(request, meeting, *, projector: bool = False) -> dict:
+    """What the stage (step, presenter, issue, clock) shows; the same for the page and the polled partial."""
+    return {
+        "meeting": meeting,
+        "learning_set": meeting.learning_set,
+        "organisation": meeting.learning_set.organisation,
+        **room.stage(meeting),
+        "can_facilitate": permissions.can_run_meeting(request.user, meeting) and not projector,
+        "projector": projector,
+    }
+
+
+def _workspace_context(request, meeting) -> dict:
+    """What the current step asks of the person looking: check-in, the presenter's issue, actions, reflection."""
+    context = _live_context(request, meeting)
+    step, slot = context["step"], context["slot"]
+    context["is_presenter"] = bool(slot and slot.presenter_id == request.user.pk)
+    if step is None:
+        return context
+    if context["can_facilitate"] and meeting.status == Meeting.Status.LIVE:
+        context["to_come"] = room.still_to_come(meeting, context["slots"])
+    if step.phase == "checkin":
+        context |= room.checkin(meeting, request.user)
+    elif slot is not None:
+        context |= room.presenting(meeting, slot)
+    elif step.phase == "reflection":
+        context |= room.reflecting(meeting, request.user)
+        context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
+    return context
+
+
+def live(request, meeting_id):
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    remember_room(request.session, meeting.pk)
+    context = _workspace_context(request, meeting)
+    if meeting.status == Meeting.Status.SCHEDULED:
+        context |= room.agenda(meeting, request.user, context["slots"])
+        context["set_facilitates"] = permissions.can_facilitate(meeting.learning_set)
+    return render(request, "meetings/live.html", context)
+
+
+def projector(request, meeting_id):
+    """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    remember_room(request.session, meeting.pk)
+    return render(request, "meetings/projector.html", _live_context(request, meeting, projector=True))
+
+
+def live_state(request, meeting_id):
+    """Polled every ~2 s by every participant. An unchanged state for a session already let into the room is
+    answered by meetings.middleware.LiveStatePollMiddleware before it gets here; otherwise one query checks
+    membership and version (and puts the version back in the cache if it fell out). A changed state is rendered
+    only after the full permission check."""
+    version = room.polled_version(meeting_id, request.user)
+    if version is None:
+        raise Http404
+    restore_version(meeting_id, version)
+    if request.GET.get("v") == str(version):
+        return HttpResponse(status=304)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    return render(
+        request, "meetings/live.html#stage", _live_context(request, meeting, projector=bool(request.GET.get("p")))
+    )
+
+
+@require_POST
+def live_control(request, meeting_id):
+    meeting = permissions.meeting_for_runner(request.user, Meeting.objects.all(), meeting_id)
+    data = ControlForm(request.POST).checked()
+    try:
+        live_services.control_meeting(
+            meeting_id=meeting.pk, by=request.user, control=data["control"], version=data["version"]
+        )
+    except ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("meetings:live", meeting_id=meeting.pk)
+
+
+@require_POST
+def agenda(request, meeting_id):
+    """Before the meeting: add a presenter, remove one, or move one up or down the running order."""
+    meeting = permissions.meeting_for_runner(request.user, Meeting.objects.all(), meeting_id)
+    try:
+        data = AgendaForm(request.POST).checked()
+        action = data["action"]
+        if action == "hand-over":
+            if not permissions.can_facilitate(meeting.learning_set):
+                raise PermissionDenied
+            person = queries.person(data["facilitator"])
+            live_services.hand_over(meeting=meeting, to=person, by=request.user)
+        elif action == "add":
+            presenter = queries.person(data["presenter"])
+            if presenter is None:
+                raise ServiceError(_("Choose who presents."))
+            live_services.add_slot(
+                meeting=meeting, presenter=presenter, by=request.user, issue_title=data["issue_title"]
+            )
+        else:
+            slot = room.slot_of(meeting, data["slot"])
+            if slot is None:
+                raise Http404
+            if action == "remove":
+                live_services.remove_slot(slot=slot, by=request.user)
+            elif action in ("up", "down"):
+                live_services.move_slot(slot=slot, by=request.user, earlier=action == "up")
+    except ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("meetings:live", meeting_id=meeting.pk)
+
+
+def live_workspace(request, meeting_id):
+    """The forms of the current step, polled like the stage but keyed on the step, so typing survives a pause
+    or an added minute and is replaced only when the step changes."""
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    if request.GET.get("s") == str(meeting.step_index) and meeting.status == Meeting.Status.LIVE:
+        return HttpResponse(status=304)
+    return render(request, "meetings/live.html#workspace", _workspace_context(request, meeting))
+
+
+# What is recorded during the meeting: one handler per `kind`, each given the kind's form (meetings/live_forms.py)
+# once it has read the POST. A handler raises PermissionDenied or Http404 where the person or the slot is not
+# theirs, and ServiceError (the form's own error included) for the page's message.
+
+
+def _slot(meeting, form):
+    """The form's slot, which must be one of this meeting's: otherwise a 404."""
+    slot = room.slot_of(meeting, form.cleaned_data["slot"])
+    if slot is None:
+        raise Http404
+    return slot
+
+
+def _record_bid(request, meeting, form, facilitating):
+    data = form.checked()
+    live_services.bid_for_time(
+        meeting=meeting,
+        by=request.user,
+        minutes=data["minutes"],
+        urgent=data["urgent"],
+        issue_title=data["issue_title"],
+        form_token=data["form_token"],
+    )
+
+
+def _record_term(request, meeting, form, facilitating):
+    if not permissions.can_facilitate(meeting.learning_set) or not term.is_last_of_term(meeting):
+        raise PermissionDenied
+    term.decide_term(meeting=meeting, by=request.user, decision=form.checked()["decision"])
+
+
+def _record_process_notes(request, meeting, form, facilitating):
+    if not facilitating:
+        raise PermissionDenied
+    live_services.write_process_notes(meeting=meeting, by=request.user, notes=form.checked()["notes"])
+
+
+def _record_present(request, meeting, form, facilitating):
+    if not facilitating:
+        raise PermissionDenied
+    data = form.checked()
+    person = room.person_in_set(meeting, data["user"])
+    if person is None:
+        raise Http404
+    live_services.mark_present(meeting=meeting, user=person, present=data["present"], by=request.user)
+
+
+def _record_checkin(request, meeting, form, facilitating):
+    live_services.write_checkin_note(meeting=meeting, user=request.user, note=form.checked()["note"])
+
+
+def _record_issue(request, meeting, form, facilitating):
+    slot = _slot(meeting, form)
+    data = form.checked()
+    live_services.update_issue(
+        slot=slot, by=request.user, facilitating=facilitating, title=data["title"], summary=data["summary"]
+    )
+
+
+def _record_action(request, meeting, form, facilitating):
+    slot = _slot(meeting, form)
+    data = form.checked()  # a due date that is not a date stops here, before the service
+    live_services.commit_action(
+        slot=slot,
+        by=request.user,
+        facilitating=facilitating,
+        text=data["text"],
+        due_on=data["due_on"],
+        form_token=data["form_token"],
+    )
+
+
+def _record_question(request, meeting, form, facilitating):
+    slot = _slot(meeting, form)
+    data = form.checked()
+    live_services.capture_question(slot=slot, by=request.user, text=data["text"], form_token=data["form_token"])
+
+
+def _record_reflection(request, meeting, form, facilitating):
+    data = form.checked()
+    live_services.write_reflection(
+        meeting=meeting,
+        by=request.user,
+        situation=data["about_situation"],
+        myself=data["about_self"],
+        relating=data["about_relating"],
+        shared=data["shared"],
+        closing=data["closing"],
+        form_token=data["form_token"],
+    )
+
+
+def _record_rating(request, meeting, form, facilitating):
+    data = form.checked()
+    live_services.rate_process(
+        meeting=meeting,
+        by=request.user,
+        rating=data["rating"],
+        went_well=data["went_well"],
+        do_better=data["do_better"],
+    )
+
+
+RECORDERS = {
+    "bid": _record_bid,
+    "term": _record_term,
+    "process_notes": _record_process_notes,
+    "present": _record_present,
+    "checkin": _record_checkin,
+    "issue": _record_issue,
+    "action": _record_action,
+    "question": _record_question,
+    "reflection": _record_reflection,
+    "rating": _record_rating,
+}
+
+
+@require_POST
+def live_record(request, meeting_id):
+    """Everything written during the meeting goes through here, one `kind` at a time."""
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    facilitating = permissions.can_run_meeting(request.user, meeting)
+    kind = request.POST.get("kind")
+    try:
+        if kind not in RECORDERS:
+            raise ServiceError(_("Nothing to record."))
+        form = RECORD_FORMS[kind](request.POST)
+        form.is_valid()
+        RECORDERS[kind](request, meeting, form, facilitating)
+        messages.success(request, _("Saved."))
+    except DuplicateSubmission as duplicate:
+        messages.info(request, str(duplicate))
+    except ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("meetings:live", meeting_id=meeting.pk)
+
+
+def record(request, meeting_id):
+    """After the meeting: who came, who presented what, the actions, shared reflections and the real minutes."""
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    context = _live_context(request, meeting)
+    context |= room.record(meeting, request.user, context["slots"])
+    context["show_process_notes"] = permissions.can_run_meeting(request.user, meeting)
+    return render(request, "meetings/record.html", context)
