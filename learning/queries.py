@@ -146,3 +146,12 @@ def entries_linked_to_issue(issue, viewer, *, limit: int = 20) -> list[dict]:
         }
         for entry in entries
     ]
+
+
+def publications_of(entry, author):
+    """Where the author has published this entry in the library (with each organisation), for the entry's page."""
+    return LibraryItem.objects.filter(journal_entry=entry, author=author).select_related("organisation")
+
+
+def is_published(entry, author) -> bool:
+    return LibraryItem.objects.filter(journal_entry=entry, author=author).exists()

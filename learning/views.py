@@ -57,9 +57,7 @@ def entry_detail(request, entry_id):
     context = {"entry": entry, "is_author": is_author}
     if is_author:
         context["share_form"] = ShareForm(user=request.user)
-        context["publications"] = LibraryItem.objects.filter(journal_entry=entry, author=request.user).select_related(
-            "organisation"
-        )
+        context["publications"] = queries.publications_of(entry, request.user)
     return render(request, "learning/entry_detail.html", context)
 
 
@@ -116,7 +114,7 @@ def entry_delete(request, entry_id):
         services.delete_entry(entry=entry, by=request.user)
         messages.success(request, _("The entry is deleted for good."))
         return redirect("learning:journal")
-    published = LibraryItem.objects.filter(journal_entry=entry, author=request.user).exists()
+    published = queries.is_published(entry, request.user)
     return render(request, "learning/entry_delete.html", {"entry": entry, "published": published})
 
 
