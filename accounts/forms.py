@@ -20,6 +20,9 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "timezone", "reminder_emails", "nudge_emails"]
+        fields = ["full_name", "timezone", "language", "reminder_emails", "nudge_emails"]
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"}), "timezone": TimezoneSelect}
-        help_texts = {"timezone": _("Meeting times are shown to you in this time zone.")}
+        help_texts = {
+            "timezone": _("Meeting times are shown to you in this time zone."),
+            "language": _("Pages and emails in this language. Empty: your browser's language for pages."),
+        }

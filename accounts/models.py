@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone as django_timezone
@@ -44,6 +45,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text=_("An email a few days before a meeting when my actions have no update."),
     )
+    # The language of pages and emails for this person; empty: the browser's (pages) and the site's (emails).
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default="")
     # The private calendar feed's secret. It only reveals meeting times and places; revocable from the profile.
     calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 

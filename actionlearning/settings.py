@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "sets.middleware.TwoFactorRequiredMiddleware",
     "accounts.middleware.TimezoneMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "actionlearning.urls"
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "sets.context_processors.navigation",
             ],
         },
@@ -210,6 +212,9 @@ CELERY_BEAT_SCHEDULE = {
 BEAT_STALE_AFTER_SECONDS = env.int("BEAT_STALE_AFTER_SECONDS", default=300)
 
 LANGUAGE_CODE = "en-gb"
+# The languages offered: each is complete (tests/test_translations.py fails on any untranslated or fuzzy entry of
+# ours, and on a page that still shows an English string). Named in their own language in the chooser.
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch"), ("fr", "Français")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from actionlearning import views
 
@@ -11,6 +12,8 @@ admin.site.site_header = "actionlearning administration"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("healthz/live", views.healthz_live, name="healthz-live"),
+    # The footer's language chooser (a POST with CSRF; anyone, logged in or not).
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),

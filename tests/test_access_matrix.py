@@ -50,6 +50,8 @@ REPORT_READ = statuses(LOGIN, 404, 404, 403, 403, 200, 200)
 MATRIX = {
     "healthz": ("get", lambda w: {}, None, everyone(200)),
     "healthz-live": ("get", lambda w: {}, None, everyone(200)),
+    # The footer's language chooser: anyone may pick a language (a cookie); it redirects to `next`.
+    "set_language": ("post", lambda w: {}, {"language": "de", "next": "/"}, everyone(302)),
     "sets:home": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
     "sets:organisation-create": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
     "sets:organisation": ("get", lambda w: {"org_slug": w.org.slug}, None, ORG_MEMBERS),
