@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
+from accounts import views as account_views
 from actionlearning import views
 
 # The Django admin logs in through allauth (rate limits, two-factor), never through its own form.
@@ -12,6 +13,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("healthz/live", views.healthz_live, name="healthz-live"),
     path("admin/", admin.site.urls),
+    # allauth's sign-up with the invited person's name filled in; allauth's own URL below is never reached.
+    path("accounts/signup/", account_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("", include("meetings.urls")),

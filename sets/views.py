@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import services as account_services
+from accounts.forms import TimezoneForm
 from core import audit
 from core.form_tokens import DuplicateSubmission
 from sets import invitations, permissions, services
@@ -281,6 +283,9 @@ def invitation(request, token):
         except services.ServiceError as error:
             messages.error(request, str(error))
             return redirect(request.path)
+        zone = TimezoneForm(request.POST)
+        if zone.is_valid() and zone.cleaned_data["timezone"]:
+            account_services.set_timezone(user=request.user, timezone_name=zone.cleaned_data["timezone"])
         if services.two_factor_needed(request.user):
             request.session[TWO_FACTOR_NEEDED] = True
         if invitation.learning_set_id:
@@ -291,9 +296,15 @@ def invitation(request, token):
     context = {"invitation": invitation, "next": request.path}
     if request.user.is_authenticated:
         context["email_matches"] = invitations.email_belongs_to(request.user, invitation.email)
+        # Accepting also sets the time zone: the browser's is proposed to someone still on the default (UTC).
+        context["timezone_form"] = TimezoneForm(
+            initial={"timezone": request.user.timezone}, propose=request.user.timezone == "UTC"
+        )
     elif invitation.is_pending:
-        # The link proves the address: a sign-up with it needs no second verification email.
+        # The link proves the address: a sign-up with it needs no second verification email, and starts from
+        # the name the inviter typed.
         get_adapter(request).stash_verified_email(request, invitation.email)
+        account_services.stash_invited_name(request, invitation.full_name)
         context["account_exists"] = invitations.account_exists(invitation.email)
     return render(request, "sets/invitation.html", context)
 
