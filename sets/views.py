@@ -31,7 +31,9 @@ from sets.models import Invitation, LearningSet, Organisation, OrganisationMembe
 
 
 def home(request):
-    organisations = list(permissions.organisations_for(request.user).order_by("name"))
+    organisations = list(
+        permissions.organisations_for(request.user).annotate(set_count=Count("learning_sets")).order_by("name")
+    )
     sets = permissions.my_sets(request.user).annotate(
         member_count=Count("memberships", filter=current_membership("memberships"))
     )
@@ -347,8 +349,10 @@ def set_detail(request, set_id):
         "memberships": memberships,
         "my_membership": mine,
         "agreed_count": sum(m.agreed for m in memberships),
+        "has_facilitator": any(m.is_facilitator for m in memberships),
         "can_manage": permissions.can_manage_set(learning_set),
         "can_administer": permissions.can_administer_set(learning_set),
+        "can_make_self_facilitator": permissions.can_make_self_facilitator(learning_set),
         "set_role_choices": SetMembership.Role.choices,
     }
     if context["can_administer"]:
@@ -418,6 +422,22 @@ def set_add_member(request, set_id):
     else:
         messages.error(request, _("Choose someone from the organisation who is not in the set yet, and a role."))
     return redirect("sets:detail", set_id=learning_set.pk)
+
+
+@require_POST
+def set_make_me_facilitator(request, set_id):
+    """An admin who is not in the set becomes its facilitator and goes straight to scheduling its meetings."""
+    learning_set = permissions.set_for_self_facilitation(request.user, set_id)
+    try:
+        services.make_self_facilitator(learning_set=learning_set, by=request.user)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("sets:detail", set_id=learning_set.pk)
+    messages.success(
+        request,
+        _("You are now the facilitator of %(name)s. Schedule its first meeting.") % {"name": learning_set.name},
+    )
+    return redirect("meetings:schedule", set_id=learning_set.pk)
 
 
 @require_POST
