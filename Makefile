@@ -3,6 +3,11 @@ export UV_PYTHON_DOWNLOADS := never
 # Evaluated each time it is used, so it finds uv once `ensure-uv` has installed it.
 UV = $(if $(shell command -v uv 2>/dev/null),uv,python3 -m uv)
 PORT ?= 8000
+# Base of the links in emails and of the URL seed_demo prints: SITE_URL from the environment or ENV_FILE when set
+# there, else the address `make run` serves on, so invitation, .ics and unsubscribe links match the port.
+ENV_FILE ?= .env
+SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' $(ENV_FILE) 2>/dev/null | tail -n 1),http://127.0.0.1:$(PORT))
+export SITE_URL
 
 .PHONY: ensure-uv install run test lint browser fault-tools bench load
 

@@ -8,6 +8,8 @@ from django.db import transaction
 from accounts.models import User
 
 PREFERENCE_FIELDS = {"reminder": "reminder_emails", "nudge": "nudge_emails"}
+# The name an invitation gave the person, kept in the session until they sign up (accounts.views.SignupView).
+INVITED_NAME_SESSION_KEY = "accounts_invited_full_name"
 
 
 def set_email_preference(*, user: User, kind: str, enabled: bool) -> User:
@@ -17,6 +19,23 @@ def set_email_preference(*, user: User, kind: str, enabled: bool) -> User:
         setattr(user, field, enabled)
         user.save(update_fields=[field])
     return user
+
+
+def set_timezone(*, user: User, timezone_name: str) -> User:
+    """Show times to a person in this zone (one of accounts.timezones.timezone_choices)."""
+    if timezone_name and user.timezone != timezone_name:
+        user.timezone = timezone_name
+        user.save(update_fields=["timezone"])
+    return user
+
+
+def stash_invited_name(request, full_name: str) -> None:
+    """Remember the name the inviter typed for this person, so the sign-up form starts with it. Side effects: the
+    session; a blank name forgets any earlier one."""
+    if full_name:
+        request.session[INVITED_NAME_SESSION_KEY] = full_name
+    else:
+        request.session.pop(INVITED_NAME_SESSION_KEY, None)
 
 
 @transaction.atomic

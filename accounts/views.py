@@ -1,3 +1,4 @@
+from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -26,3 +27,22 @@ def calendar_feed(request):
         services.regenerate_calendar_token(user=request.user)
         messages.success(request, _("Your new calendar address is below; any old one no longer works."))
     return redirect("accounts:profile")
+
+
+class SignupView(AllauthSignupView):
+    """allauth's sign-up, starting from the name the inviter typed when the person came from an invitation link
+    (stashed by the invitation page: accounts.services.stash_invited_name)."""
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        invited_name = self.request.session.get(services.INVITED_NAME_SESSION_KEY)
+        if invited_name:
+            initial["full_name"] = invited_name
+        return initial
+
+    def form_valid(self, form):
+        self.request.session.pop(services.INVITED_NAME_SESSION_KEY, None)
+        return super().form_valid(form)
+
+
+signup = SignupView.as_view()

@@ -208,7 +208,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-reminders": {"task": "meetings.dispatch_reminders", "schedule": 60.0},
 }
-# /healthz says "degraded" when beat's last dispatch pass is older than this.
+# /healthz says "degraded" when beat's last dispatch pass is older than this ("starting" before its first pass,
+# while the process is younger than this).
 BEAT_STALE_AFTER_SECONDS = env.int("BEAT_STALE_AFTER_SECONDS", default=300)
 
 LANGUAGE_CODE = "en-gb"

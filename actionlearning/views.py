@@ -32,16 +32,25 @@ def _broker_ok() -> bool:
 def healthz(request):
     """The database's, the broker's and the scheduler's state: 200 while the database answers (the broker or
     beat may be down for a while without losing work: rows wait in the database), 503 when it does not.
-    "degraded" names what is wrong, so a missing scheduler never fails silently."""
+    "degraded" names what is wrong, so a missing scheduler never fails silently; "starting" is the first
+    BEAT_STALE_AFTER_SECONDS of a process while beat has never run (its first pass may simply be due)."""
     database, broker = _database_ok(), _broker_ok()
     last_beat = heartbeat.last_run() if database else None
     beat_ok = database and not heartbeat.is_late(last_beat)
-    status = "ok" if database and broker and beat_ok else ("degraded" if database else "down")
+    beat_starting = database and heartbeat.is_starting(last_beat)
+    if not database:
+        status = "down"
+    elif broker and beat_ok:
+        status = "ok"
+    elif broker and beat_starting:
+        status = "starting"
+    else:
+        status = "degraded"
     body = {
         "status": status,
         "database": "ok" if database else "down",
         "broker": "ok" if broker else "down",
-        "beat": "ok" if beat_ok else "late",
+        "beat": "ok" if beat_ok else ("starting" if beat_starting else "late"),
         "beat_last_run": last_beat.isoformat() if last_beat else None,
     }
     return JsonResponse(body, status=200 if database else 503)

@@ -1,4 +1,10 @@
+import time
+
 from django.apps import AppConfig
+
+# When this process started (Django imports every app's apps.py at start-up). /healthz says "starting", not
+# "degraded", while beat has not run yet and the process is younger than BEAT_STALE_AFTER_SECONDS (core/heartbeat.py).
+STARTED_AT = time.monotonic()
 
 
 class CoreConfig(AppConfig):

@@ -1,11 +1,22 @@
-"""One way to send email: three templates per message, rendered in the recipient's time zone."""
+"""One way to send email: three templates per message, rendered in the recipient's time zone and language.
+
+The subject and the text body are plain text: rendered without HTML escaping, so "O'Brien & 王芳" arrives as
+written. Only the HTML body is escaped.
+"""
 
 import zoneinfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+
+def render_plain_text(template_name: str, context: dict) -> str:
+    """A template rendered as plain text: variables are not HTML-escaped (autoescape off for the whole render)."""
+    template = engines["django"].engine.get_template(template_name)
+    return template.render(Context(context, autoescape=False))
 
 
 def send_templated(
@@ -25,8 +36,8 @@ def send_templated(
         timezone.override(zoneinfo.ZoneInfo(tz_name or "UTC")),
         translation.override(language or settings.LANGUAGE_CODE),
     ):
-        subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
-        text = render_to_string(f"emails/{name}-body.txt", context)
+        subject = " ".join(render_plain_text(f"emails/{name}-subject.txt", context).split())
+        text = render_plain_text(f"emails/{name}-body.txt", context)
         html = render_to_string(f"emails/{name}-body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
     message.attach_alternative(html, "text/html")

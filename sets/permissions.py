@@ -98,6 +98,18 @@ def can_administer_set(learning_set: LearningSet) -> bool:
     return learning_set.viewer_is_admin and not learning_set.is_closed
 
 
+def can_make_self_facilitator(learning_set: LearningSet) -> bool:
+    """Offer "Make me the facilitator" (one step to scheduling): an admin of the organisation who is not in the
+    open set. `learning_set` must come from `set_for_viewer` / `sets_visible_to`."""
+    return can_administer_set(learning_set) and learning_set.viewer_role is None
+
+
+def set_for_self_facilitation(user, set_id: int) -> LearningSet:
+    """A set an admin may make themselves the facilitator of: any open set of their organisation (one they are
+    already in makes them its facilitator too). 404 for strangers, 403 for everyone else."""
+    return set_for_admin(user, set_id)
+
+
 def set_for_manager(user, set_id: int) -> LearningSet:
     learning_set = set_for_viewer(user, set_id)
     if not can_manage_set(learning_set):

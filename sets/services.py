@@ -213,6 +213,16 @@ def add_to_set(*, learning_set: LearningSet, user, role: str, by=None) -> SetMem
 
 
 @transaction.atomic
+def make_self_facilitator(*, learning_set: LearningSet, by) -> SetMembership:
+    """An organisation admin becomes a facilitator of the set in one step, so they can schedule and run its
+    meetings. Side effects: an audit event (added to the set, or the role change when they were a member)."""
+    current = SetMembership.objects.current().filter(learning_set=learning_set, user=by).first()
+    if current is not None:
+        return change_set_role(membership=current, role=SetMembership.Role.FACILITATOR, by=by)
+    return add_to_set(learning_set=learning_set, user=by, role=SetMembership.Role.FACILITATOR, by=by)
+
+
+@transaction.atomic
 def change_set_role(*, membership: SetMembership, role: str, by) -> SetMembership:
     if role not in SetMembership.Role.values:
         raise ServiceError(_("Choose facilitator or member."))

@@ -25,6 +25,7 @@ set_urls = [
     path("contract/agree/", views.contract_agree, name="contract-agree"),
     path("close/", views.set_close, name="close"),
     path("people/add/", views.set_add_member, name="add-member"),
+    path("people/facilitate/", views.set_make_me_facilitator, name="make-me-facilitator"),
     path("people/<int:membership_id>/role/", views.set_member_role, name="member-role"),
     path("people/<int:membership_id>/remove/", views.set_member_remove, name="member-remove"),
 ]

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import services as account_services
+from accounts.forms import TimezoneForm
 from core import audit
 from core.form_tokens import DuplicateSubmission
 from sets import invitations, permissions, services
@@ -29,7 +31,9 @@ from sets.models import Invitation, LearningSet, Organisation, OrganisationMembe
 
 
 def home(request):
-    organisations = list(permissions.organisations_for(request.user).order_by("name"))
+    organisations = list(
+        permissions.organisations_for(request.user).annotate(set_count=Count("learning_sets")).order_by("name")
+    )
     sets = permissions.my_sets(request.user).annotate(
         member_count=Count("memberships", filter=current_membership("memberships"))
     )
@@ -281,6 +285,9 @@ def invitation(request, token):
         except services.ServiceError as error:
             messages.error(request, str(error))
             return redirect(request.path)
+        zone = TimezoneForm(request.POST)
+        if zone.is_valid() and zone.cleaned_data["timezone"]:
+            account_services.set_timezone(user=request.user, timezone_name=zone.cleaned_data["timezone"])
         if services.two_factor_needed(request.user):
             request.session[TWO_FACTOR_NEEDED] = True
         if invitation.learning_set_id:
@@ -291,9 +298,15 @@ def invitation(request, token):
     context = {"invitation": invitation, "next": request.path}
     if request.user.is_authenticated:
         context["email_matches"] = invitations.email_belongs_to(request.user, invitation.email)
+        # Accepting also sets the time zone: the browser's is proposed to someone still on the default (UTC).
+        context["timezone_form"] = TimezoneForm(
+            initial={"timezone": request.user.timezone}, propose=request.user.timezone == "UTC"
+        )
     elif invitation.is_pending:
-        # The link proves the address: a sign-up with it needs no second verification email.
+        # The link proves the address: a sign-up with it needs no second verification email, and starts from
+        # the name the inviter typed.
         get_adapter(request).stash_verified_email(request, invitation.email)
+        account_services.stash_invited_name(request, invitation.full_name)
         context["account_exists"] = invitations.account_exists(invitation.email)
     return render(request, "sets/invitation.html", context)
 
@@ -336,8 +349,10 @@ def set_detail(request, set_id):
         "memberships": memberships,
         "my_membership": mine,
         "agreed_count": sum(m.agreed for m in memberships),
+        "has_facilitator": any(m.is_facilitator for m in memberships),
         "can_manage": permissions.can_manage_set(learning_set),
         "can_administer": permissions.can_administer_set(learning_set),
+        "can_make_self_facilitator": permissions.can_make_self_facilitator(learning_set),
         "set_role_choices": SetMembership.Role.choices,
     }
     if context["can_administer"]:
@@ -407,6 +422,22 @@ def set_add_member(request, set_id):
     else:
         messages.error(request, _("Choose someone from the organisation who is not in the set yet, and a role."))
     return redirect("sets:detail", set_id=learning_set.pk)
+
+
+@require_POST
+def set_make_me_facilitator(request, set_id):
+    """An admin who is not in the set becomes its facilitator and goes straight to scheduling its meetings."""
+    learning_set = permissions.set_for_self_facilitation(request.user, set_id)
+    try:
+        services.make_self_facilitator(learning_set=learning_set, by=request.user)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("sets:detail", set_id=learning_set.pk)
+    messages.success(
+        request,
+        _("You are now the facilitator of %(name)s. Schedule its first meeting.") % {"name": learning_set.name},
+    )
+    return redirect("meetings:schedule", set_id=learning_set.pk)
 
 
 @require_POST

@@ -7,6 +7,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from django.core.cache import cache
 
+from core import apps as core_apps
 from sets.models import OrganisationMembership, SetMembership
 from tests.factories import (
     LearningSetFactory,
@@ -22,6 +23,13 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _process_started_long_ago(monkeypatch):
+    """/healthz says "starting" in a process's first minutes (core/heartbeat.py): tests see a process that has
+    been up for a day, whatever the clock of the test run, unless they move `core.apps.STARTED_AT` themselves."""
+    monkeypatch.setattr(core_apps, "STARTED_AT", core_apps.STARTED_AT - 86400)
 
 
 @pytest.fixture

@@ -100,6 +100,8 @@ MATRIX = {
         lambda w: {"user": w.stranger.pk, "role": "member"},
         SET_ADMIN_WRITE,
     ),
+    # An admin makes themselves the set's facilitator in one step (the admin here is not in the set).
+    "sets:make-me-facilitator": ("post", lambda w: {"set_id": w.set.pk}, {}, SET_ADMIN_WRITE),
     "sets:member-role": (
         "post",
         lambda w: {"set_id": w.set.pk, "membership_id": w.member_membership.pk},

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.models import User
 from sets.models import SetMembership
 from tests.browser.conftest import label, log_in
 from tests.factories import PASSWORD
@@ -30,7 +31,7 @@ def test_admin_invites_member_who_signs_up_and_sees_the_set(live_server, browser
     assert [message.to for message in mail.outbox] == [["newcomer@example.org"]]
     link = re.search(r"https?://\S+/invitations/\S+/", mail.outbox[0].body).group(0)
 
-    member_context = browser.new_context()
+    member_context = browser.new_context(timezone_id="America/New_York")
     member = member_context.new_page()
     member.goto(link)
     expect(
@@ -38,7 +39,9 @@ def test_admin_invites_member_who_signs_up_and_sees_the_set(live_server, browser
     ).to_be_visible()
     member.get_by_role("button", name="Create my account").click()
     expect(member.get_by_label(label("Email"))).to_have_value("newcomer@example.org")
-    member.get_by_label(label("Full name")).fill("Nia Newcomer")
+    # The name the admin typed and the browser's time zone are filled in, both changeable.
+    expect(member.get_by_label(label("Full name"))).to_have_value("Nia Newcomer")
+    expect(member.get_by_label(label("Time zone"))).to_have_value("America/New_York")
     member.get_by_label(label("Password")).fill("a-long-new-password-42")
     member.get_by_label(label("Password (again)")).fill("a-long-new-password-42")
     member.get_by_role("button", name="Sign Up", exact=True).click()
@@ -48,6 +51,8 @@ def test_admin_invites_member_who_signs_up_and_sees_the_set(live_server, browser
     expect(member.get_by_role("heading", name=learning_set.name)).to_be_visible()
     expect(member.get_by_text("Please read the set's contract and agree to it.")).to_be_visible()
     assert SetMembership.objects.get(learning_set=learning_set, user__email="newcomer@example.org").role == "member"
+    assert User.objects.get(email="newcomer@example.org").full_name == "Nia Newcomer"
+    assert User.objects.get(email="newcomer@example.org").timezone == "America/New_York"
 
     # Logging out and in again, the set is on their home page.
     member.goto(live_server.url + reverse("account_logout"))

@@ -88,8 +88,8 @@ def test_meeting_page_shows_the_viewers_zone_and_the_sets(client, learning_set, 
     meeting = MeetingFactory(learning_set=learning_set, starts_at=datetime(2027, 3, 16, 9, 30, tzinfo=UTC))
     client.force_login(member)
     content = page(client.get(reverse("meetings:detail", args=[meeting.pk])))
-    assert "Tuesday 16 March 2027, 05:30–08:00 EDT" in content
-    assert "09:30 in Europe/London, where the set meets" in content
+    assert "Tuesday 16 March 2027, 05:30–08:00 New York time" in content
+    assert "09:30 London time, where the set meets" in content
 
 
 def test_member_replies_and_the_facilitator_sees_it(client, learning_set, member, facilitator):

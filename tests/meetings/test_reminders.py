@@ -190,7 +190,7 @@ def test_the_email_is_in_the_recipients_zone_with_only_their_own_actions(
     dispatch_at(START - timedelta(hours=47), django_capture_on_commit_callbacks)
     [message] = [m for m in mail.outbox if m.to == [member.email] and m.subject.startswith("Reminder")]
     html = message.alternatives[0][0]
-    assert "Tuesday 16 March 2027, 05:30\u201308:00 EDT" in message.body
+    assert "Tuesday 16 March 2027, 05:30\u201308:00 New York time" in message.body
     assert "Call the ward manager" in message.body and "Call the ward manager" in html
     assert f"Log your progress: {settings.SITE_URL}{reverse('meetings:my-actions')}" in message.body
     assert "FACILITATOR-PRIVATE-MARKER" not in message.body + html

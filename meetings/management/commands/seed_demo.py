@@ -7,6 +7,7 @@ It lives in `meetings` (not `sets`) because it seeds meetings and actions too, a
 from datetime import datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -218,7 +219,7 @@ class Command(BaseCommand):
 
     def _print_logins(self):
         self.stdout.write(
-            "\nLog in at http://127.0.0.1:8000/ with any of these (password for all: "
+            f"\nLog in at {settings.SITE_URL}/ with any of these (password for all: "
             f"{PASSWORD}):\n"
             f"  organisation admin: {ADMIN[0]}\n"
             f"  facilitator:        {FACILITATORS[0][0]} (New managers, Digital transformation)\n"
