@@ -1,9 +1,7 @@
 from allauth.account.adapter import get_adapter
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +12,7 @@ from accounts import services as account_services
 from accounts.forms import TimezoneForm
 from core import audit
 from core.form_tokens import DuplicateSubmission
-from sets import invitations, permissions, services
+from sets import invitations, permissions, queries, services
 from sets.forms import (
     AddToSetForm,
     BulkInviteForm,
@@ -27,16 +25,12 @@ from sets.forms import (
     SetRoleForm,
 )
 from sets.middleware import TWO_FACTOR_NEEDED
-from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership, current_membership
+from sets.models import LearningSet, Organisation, OrganisationMembership, SetMembership
 
 
 def home(request):
-    organisations = list(
-        permissions.organisations_for(request.user).annotate(set_count=Count("learning_sets")).order_by("name")
-    )
-    sets = permissions.my_sets(request.user).annotate(
-        member_count=Count("memberships", filter=current_membership("memberships"))
-    )
+    organisations = list(queries.with_counts(permissions.organisations_for(request.user)).order_by("name"))
+    sets = queries.with_member_counts(permissions.my_sets(request.user))
     by_organisation: dict[int, list[LearningSet]] = {}
     for learning_set in sets.order_by("status", "name"):
         by_organisation.setdefault(learning_set.organisation_id, []).append(learning_set)
@@ -65,33 +59,18 @@ def organisation_create(request):
 
 def organisation_detail(request, org_slug):
     organisation = permissions.organisation_for_member(request.user, org_slug)
-    sets = permissions.sets_for_organisation_page(request.user, organisation).annotate(
-        member_count=Count("memberships", filter=current_membership("memberships"))
-    )
+    sets = queries.with_member_counts(permissions.sets_for_organisation_page(request.user, organisation))
     context = {"organisation": organisation, "sets": sets.order_by("status", "name")}
     if organisation.viewer_is_admin:
-        context["pending_count"] = Invitation.objects.filter(
-            organisation=organisation, accepted_at=None, revoked_at=None
-        ).count()
-        context["people_count"] = organisation.memberships.count()
+        context["pending_count"] = queries.pending_invitation_count(organisation)
+        context["people_count"] = queries.people_count(organisation)
     return render(request, "sets/organisation_detail.html", context)
 
 
 def people(request, org_slug):
     organisation = permissions.organisation_for_admin(request.user, org_slug)
-    active_sets = (
-        SetMembership.objects.current().filter(learning_set__organisation=organisation).select_related("learning_set")
-    )
-    memberships = (
-        organisation.memberships.select_related("user")
-        .prefetch_related(Prefetch("user__set_memberships", queryset=active_sets, to_attr="org_set_memberships"))
-        .order_by("user__full_name", "user__email")
-    )
-    invitations = (
-        Invitation.objects.filter(organisation=organisation, accepted_at=None)
-        .select_related("learning_set")
-        .order_by("-created_at")[:200]
-    )
+    memberships = queries.people(organisation)
+    invitations = queries.open_invitations(organisation)
     return render(
         request,
         "sets/people.html",
@@ -101,7 +80,7 @@ def people(request, org_slug):
             "invitations": invitations,
             "role_choices": OrganisationMembership.Role.choices,
             "departure_choices": Organisation.DeparturePolicy.choices,
-            "two_factor_ready": Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists(),
+            "two_factor_ready": queries.has_authenticator(request.user),
         },
     )
 
@@ -335,14 +314,8 @@ def set_create(request, org_slug):
 
 def set_detail(request, set_id):
     learning_set = permissions.set_for_viewer(request.user, set_id)
-    memberships = list(
-        learning_set.memberships.current()
-        .select_related("user")
-        .order_by("role", "user__full_name", "user__email")  # "facilitator" sorts before "member"
-    )
+    memberships = queries.set_people(learning_set)
     mine = next((m for m in memberships if m.user_id == request.user.pk), None)
-    for membership in memberships:
-        membership.agreed = membership.contract_agreed_version == learning_set.contract_version
     context = {
         "learning_set": learning_set,
         "organisation": learning_set.organisation,
@@ -377,7 +350,7 @@ def contract_edit(request, set_id):
 
 
 def _edit(request, learning_set, form_class, template, saved_message):
-    form = form_class(request.POST or None, instance=LearningSet.objects.get(pk=learning_set.pk))
+    form = form_class(request.POST or None, instance=queries.fresh(learning_set))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
@@ -394,7 +367,7 @@ def _edit(request, learning_set, form_class, template, saved_message):
 @require_POST
 def contract_agree(request, set_id):
     learning_set = permissions.set_for_member(request.user, set_id)
-    membership = learning_set.memberships.current().get(user=request.user)
+    membership = queries.my_membership(learning_set, request.user)
     services.agree_contract(membership=membership)
     messages.success(request, _("Thank you: you have agreed to the set's contract."))
     return redirect("sets:detail", set_id=learning_set.pk)

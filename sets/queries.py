@@ -1,0 +1,74 @@
+"""The reads the sets pages share: named functions, a fixed number of queries each. Access is decided first, in
+sets/permissions.py; these take what it returned (an organisation, a set, a queryset of sets) and read from it."""
+
+from allauth.mfa.models import Authenticator
+from django.db.models import Count, Prefetch, QuerySet
+
+from sets.models import Invitation, LearningSet, Organisation, SetMembership, current_membership
+
+MAX_INVITATIONS_SHOWN = 200
+
+
+def with_counts(organisations: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    """Organisations with how many sets each has (`set_count`)."""
+    return organisations.annotate(set_count=Count("learning_sets"))
+
+
+def with_member_counts(sets: QuerySet[LearningSet]) -> QuerySet[LearningSet]:
+    """Sets with how many people are in each now (`member_count`)."""
+    return sets.annotate(member_count=Count("memberships", filter=current_membership("memberships")))
+
+
+def pending_invitation_count(organisation: Organisation) -> int:
+    return Invitation.objects.filter(organisation=organisation, accepted_at=None, revoked_at=None).count()
+
+
+def people_count(organisation: Organisation) -> int:
+    return organisation.memberships.count()
+
+
+def people(organisation: Organisation) -> QuerySet:
+    """The organisation's people by name, each with the sets of it they are in now (`org_set_memberships`)."""
+    current_sets = (
+        SetMembership.objects.current().filter(learning_set__organisation=organisation).select_related("learning_set")
+    )
+    return (
+        organisation.memberships.select_related("user")
+        .prefetch_related(Prefetch("user__set_memberships", queryset=current_sets, to_attr="org_set_memberships"))
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def open_invitations(organisation: Organisation) -> QuerySet[Invitation]:
+    """Invitations not yet accepted, newest first (revoked and expired ones too: the page says which)."""
+    return (
+        Invitation.objects.filter(organisation=organisation, accepted_at=None)
+        .select_related("learning_set")
+        .order_by("-created_at")[:MAX_INVITATIONS_SHOWN]
+    )
+
+
+def has_authenticator(user) -> bool:
+    """Whether the person has set up two-factor (an authenticator app)."""
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def set_people(learning_set: LearningSet) -> list[SetMembership]:
+    """The set's people now, facilitators first, then by name; each with `agreed` to the contract in force."""
+    memberships = list(
+        learning_set.memberships.current()
+        .select_related("user")
+        .order_by("role", "user__full_name", "user__email")  # "facilitator" sorts before "member"
+    )
+    for membership in memberships:
+        membership.agreed = membership.contract_agreed_version == learning_set.contract_version
+    return memberships
+
+
+def my_membership(learning_set: LearningSet, user) -> SetMembership:
+    return learning_set.memberships.current().get(user=user)
+
+
+def fresh(learning_set: LearningSet) -> LearningSet:
+    """The set as stored (a form edits this copy, not the one permissions annotated)."""
+    return LearningSet.objects.get(pk=learning_set.pk)
