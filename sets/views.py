@@ -27,7 +27,15 @@ from sets.forms import (
     SetRoleForm,
 )
 from sets.middleware import TWO_FACTOR_NEEDED
-from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership, current_membership
+from sets.models import (
+    ROLE_AFTER_IS_NOW,
+    Invitation,
+    LearningSet,
+    Organisation,
+    OrganisationMembership,
+    SetMembership,
+    current_membership,
+)
 
 
 def home(request):
@@ -118,7 +126,7 @@ def organisation_role(request, org_slug, membership_id):
             messages.success(
                 request,
                 _("%(name)s is now %(role)s.")
-                % {"name": membership.user.display_name, "role": membership.get_role_display().lower()},
+                % {"name": membership.user.display_name, "role": ROLE_AFTER_IS_NOW[membership.role]},
             )
         except services.ServiceError as error:
             messages.error(request, str(error))
@@ -449,7 +457,7 @@ def set_member_role(request, set_id, membership_id):
         messages.success(
             request,
             _("%(name)s is now %(role)s.")
-            % {"name": membership.user.display_name, "role": membership.get_role_display().lower()},
+            % {"name": membership.user.display_name, "role": ROLE_AFTER_IS_NOW[membership.role]},
         )
     else:
         messages.error(request, _("Choose facilitator or member."))
