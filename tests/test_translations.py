@@ -12,6 +12,7 @@ contract starts from the template in its creator's language) and its names are n
 
 import gettext
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,10 +20,13 @@ import polib
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from sets import contract
-from sets.models import LearningSet
+from meetings import emails as meeting_emails
+from meetings import ics, live, scheduling
+from meetings.models import Attendance, Meeting, Reminder
+from sets import contract, invitations
+from sets.models import Invitation, LearningSet
 from tests.test_access_matrix import MATRIX, World
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -215,3 +219,64 @@ def test_no_page_mixes_languages(client, world_in, name, language):
         assert f'<html lang="{language}"' in html, f"{name}: not lang={language}"
     found = english_in(visible_text(html), english_phrases(language), fixture_data(world))
     assert found == [], f"{name} as {role} in {language} shows English: {found[:8]}"
+
+
+# Emails
+
+
+def send_each_kind(*, admin, member, learning_set) -> None:
+    """Every kind of email the app sends, to `member` (the invitation to a new address, from `admin`)."""
+    invitation = Invitation.objects.create(
+        organisation=learning_set.organisation, learning_set=learning_set, email="neu@example.org", invited_by=admin
+    )
+    invitations.send_invitation_email(invitation_id=invitation.pk)
+    meeting = Meeting.objects.create(learning_set=learning_set, starts_at=timezone.now() + timedelta(days=3))
+    for change, method in (("scheduled", ics.REQUEST), ("changed", ics.REQUEST), ("cancelled", ics.CANCEL)):
+        scheduling.send_calendar_emails(meeting_ids=[meeting.pk], method=method, change=change)
+    for kind in Reminder.Kind.values:
+        reminder = Reminder.objects.create(
+            meeting=meeting,
+            user=member,
+            kind=kind,
+            offset_hours=48,
+            meeting_starts_at=meeting.starts_at,
+            due_at=timezone.now(),
+        )
+        meeting_emails.send_reminder_email(reminder)
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.ENDED, ended_at=timezone.now())
+    Attendance.objects.create(meeting=meeting, user=member, present=True)
+    live.send_meeting_summaries(meeting_id=meeting.pk)
+
+
+URL = re.compile(r"https?://\S+")
+
+
+@pytest.mark.parametrize("language", WITH_CATALOGUE)
+def test_every_email_arrives_in_the_recipient_s_language(world_in, language, mailoutbox):
+    world = world_in(language)
+    member, admin = world.users["member"], world.users["admin"]
+    send_each_kind(admin=admin, member=member, learning_set=world.set)
+    phrases, data = english_phrases(language), fixture_data(world)
+    mine = [message for message in mailoutbox if message.to in ([member.email], ["neu@example.org"])]
+    # the invitation, three calendar emails, a reminder, a nudge and the summary
+    assert len(mine) == 7, [message.subject for message in mine]
+    for message in mine:
+        html = next(content for content, mimetype in message.alternatives if mimetype == "text/html")
+        for part, text in (("subject", message.subject), ("text", message.body), ("html", visible_text(html))):
+            found = english_in(URL.sub(" ", text), phrases, data)
+            assert found == [], f"{message.subject!r} ({part}) in {language} shows English: {found[:8]}"
+        for _name, content, _mimetype in message.attachments:
+            calendar = content.decode() if isinstance(content, bytes) else content
+            assert [phrase for phrase in phrases if phrase in calendar] == [], calendar
+            assert "action learning set" not in calendar
+
+
+def test_an_english_reader_still_gets_english(world_in, mailoutbox):
+    """The other side: the same emails to someone who chose nothing are in the site's language."""
+    world = world_in("de")
+    member = world.users["member"]
+    member.language = ""
+    member.save(update_fields=["language"])
+    send_each_kind(admin=world.users["admin"], member=member, learning_set=world.set)
+    subjects = [message.subject for message in mailoutbox if message.to == [member.email]]
+    assert any("meeting" in subject for subject in subjects), subjects
