@@ -12,7 +12,7 @@ contract starts from the template in its creator's language) and its names are n
 
 import gettext
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.timezones import time_range
 from meetings import emails as meeting_emails
 from meetings import ics, live, scheduling
 from meetings.models import Attendance, Meeting, Reminder
@@ -280,3 +281,12 @@ def test_an_english_reader_still_gets_english(world_in, mailoutbox):
     send_each_kind(admin=world.users["admin"], member=member, learning_set=world.set)
     subjects = [message.subject for message in mailoutbox if message.to == [member.email]]
     assert any("meeting" in subject for subject in subjects), subjects
+
+
+def test_a_meeting_s_day_is_written_as_its_language_writes_it():
+    starts = datetime(2026, 6, 2, 9, 30, tzinfo=UTC)
+    with timezone.override(UTC):
+        with translation.override("de"):
+            assert time_range(starts, starts + timedelta(hours=2)).startswith("Dienstag, 2. Juni 2026, 09:30–11:30")
+        with translation.override("en-gb"):
+            assert time_range(starts, starts + timedelta(hours=2)).startswith("Tuesday 2 June 2026, 09:30–11:30")
