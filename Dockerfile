@@ -15,6 +15,10 @@ COPY pyproject.toml uv.lock .python-version ./
 RUN uv sync --frozen --no-dev --no-install-project
 
 COPY . .
+# The translations: .mo files compiled from locale/*/LC_MESSAGES/django.po with GNU gettext, which leaves again.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && SECRET_KEY=build-only-not-secret python manage.py compilemessages --ignore=.venv \
+    && apt-get purge -y --auto-remove gettext && rm -rf /var/lib/apt/lists/*
 RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
     && chown -R app:app /app
 USER app

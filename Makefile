@@ -9,7 +9,7 @@ ENV_FILE ?= .env
 SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' $(ENV_FILE) 2>/dev/null | tail -n 1),http://127.0.0.1:$(PORT))
 export SITE_URL
 
-.PHONY: ensure-uv install run test lint browser fault-tools bench load
+.PHONY: ensure-uv install run test lint browser fault-tools gettext messages compilemessages bench load
 
 ensure-uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -17,8 +17,23 @@ ensure-uv:
 install: ensure-uv
 	$(UV) sync --frozen
 
+# GNU gettext (msgfmt, msgmerge, xgettext) for the translation catalogues in locale/.
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq gettext)
+
+# The catalogues (locale/<lang>/LC_MESSAGES/django.po) from the strings marked in templates and Python, for every
+# language of settings.LANGUAGES but English: new strings arrive empty, removed ones go, entries sorted by msgid
+# (core/management/commands/makemessages.py). Then translate the empty ones (README, "Languages") and compile.
+messages: install gettext
+	DEBUG=true $(UV) run python manage.py makemessages --ignore=staticfiles --ignore=bench --ignore=tests --ignore=node_modules --ignore=.venv
+	$(MAKE) compilemessages
+
+# The .mo files Django reads, compiled from the .po files (not committed: see README, "Languages").
+compilemessages: install gettext
+	DEBUG=true $(UV) run python manage.py compilemessages --ignore=.venv --ignore=staticfiles --ignore=node_modules
+
 # The app on embedded defaults: SQLite, an on-disk Celery broker (no Redis), mail printed to the console.
-run: install
+run: install compilemessages
 	mkdir -p .broker/control
 	DEBUG=true $(UV) run python manage.py migrate --noinput
 	DEBUG=true $(UV) run python manage.py seed_demo
@@ -34,7 +49,7 @@ fault-tools:
 	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server)
 
 # The whole suite. PostgreSQL when DATABASE_URL is set, SQLite otherwise.
-test: install browser fault-tools
+test: install browser fault-tools compilemessages
 	$(UV) run pytest
 
 # The performance harness on the local PostgreSQL and Redis (see README, "Performance"). SCALE=1000 is the top.

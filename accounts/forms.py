@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -42,7 +44,12 @@ class SignupForm(forms.Form):
     def signup(self, request, user: User) -> None:
         user.full_name = self.cleaned_data["full_name"]
         user.timezone = self.cleaned_data.get("timezone") or "UTC"
-        user.save(update_fields=["full_name", "timezone"])
+        # Someone who signs up in another language than the site's (their browser's, or the footer's choice) keeps
+        # it, so their emails come in it too; changeable in the profile.
+        language = translation.get_language()
+        if language in dict(settings.LANGUAGES) and language != settings.LANGUAGE_CODE:
+            user.language = language
+        user.save(update_fields=["full_name", "timezone", "language"])
 
 
 class TimezoneForm(forms.Form):

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 @cache
@@ -53,9 +54,11 @@ def zone_name_of(moment: datetime) -> str:
     return getattr(zone, "key", None) or (str(zone) if zone is not None else timezone.get_current_timezone_name())
 
 
-def time_range(starts: datetime, ends: datetime, date_pattern: str = "l j F Y, H:i") -> str:
+def time_range(starts: datetime, ends: datetime, date_pattern: str = "") -> str:
     """ "Tuesday 3 June 2026, 18:00–20:30 London time", with "(next day)" when it ends on a later day, all in the
-    active zone."""
+    active zone. The date is written as the active language writes it ("Dienstag, 3. Juni 2026") unless a
+    `date_pattern` is given."""
+    date_pattern = date_pattern or pgettext("Django date format of a meeting's day and start", "l j F Y, H:i")
     starts_local, ends_local = timezone.template_localtime(starts), timezone.template_localtime(ends)
     text = f"{date_format(starts_local, date_pattern)}–{date_format(ends_local, 'H:i')}"
     if ends_local.date() > starts_local.date():

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from learning.models import JournalEntry
@@ -12,7 +13,12 @@ from sets import permissions
 
 class MeetingChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.learning_set.name}: {obj.starts_at:%d %b %Y}"
+        return f"{obj.learning_set.name}: {date_format(timezone.localtime(obj.starts_at), 'j M Y')}"
+
+
+class IssueChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.title
 
 
 class ActionChoiceField(forms.ModelChoiceField):
@@ -28,7 +34,7 @@ class JournalEntryForm(forms.ModelForm):
     )
     action = ActionChoiceField(queryset=None, required=False, label=_("Action"), empty_label=_("None"))
     meeting = MeetingChoiceField(queryset=None, required=False, label=_("Meeting"), empty_label=_("None"))
-    issue = forms.ModelChoiceField(queryset=None, required=False, label=_("Issue"), empty_label=_("None"))
+    issue = IssueChoiceField(queryset=None, required=False, label=_("Issue"), empty_label=_("None"))
 
     class Meta:
         model = JournalEntry

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
@@ -15,6 +16,9 @@ from learning.forms import JournalEntryForm, PublishForm, ShareForm
 from learning.models import JournalEntry, LibraryItem
 from meetings.models import Reflection
 from sets import permissions
+
+# The word typed to confirm deleting one's account: the page's language's, or the English "delete".
+CONFIRM_DELETE_WORD = pgettext_lazy("typed to confirm deleting an account", "delete")
 
 
 def journal(request):
@@ -268,7 +272,7 @@ def delete_account(request):
     """Delete my account (after the password again): says, organisation by organisation, what stays."""
     organisations = list(permissions.organisations_for(request.user))
     if request.method == "POST":
-        if request.POST.get("confirm") != "delete":
+        if request.POST.get("confirm", "").strip().lower() not in {"delete", str(CONFIRM_DELETE_WORD).lower()}:
             messages.error(request, _("Type delete in the box to confirm."))
             return redirect("learning:delete-account")
         try:

@@ -42,6 +42,7 @@ def send_reminder_email(reminder: Reminder) -> None:
         reminder.kind,
         to=user.email,
         tz_name=user.timezone,
+        language=user.language,
         context={
             "reminder": reminder,
             "meeting": meeting,

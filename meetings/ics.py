@@ -1,7 +1,8 @@
 """iCalendar (RFC 5545) for meetings, built with the icalendar library.
 
 An emailed invitation is METHOD:REQUEST, a change is REQUEST again with the same UID and a higher SEQUENCE, a
-cancellation is METHOD:CANCEL; calendar programs match them by UID. The private feed is METHOD:PUBLISH.
+cancellation is METHOD:CANCEL; calendar programs match them by UID. The private feed is METHOD:PUBLISH. The words
+are in the active language: callers activate the recipient's.
 """
 
 import zoneinfo
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from meetings.models import Meeting
@@ -34,7 +36,7 @@ def meeting_event(meeting: Meeting, *, cancelled: bool = False, attendee_email: 
     event.add("dtstamp", timezone.now())
     event.add("dtstart", meeting.starts_at.astimezone(tz))
     event.add("dtend", meeting.ends_at.astimezone(tz))
-    event.add("summary", f"{meeting.learning_set.name}: action learning set")
+    event.add("summary", _("%(set)s: action learning set") % {"set": meeting.learning_set.name})
     details = [f"{settings.SITE_URL}{reverse('meetings:detail', args=[meeting.pk])}"]
     if meeting.video_link:
         details.insert(0, meeting.video_link)

@@ -435,6 +435,7 @@ def send_meeting_summaries(*, meeting_id: int) -> int:
             "meeting-summary",
             to=person.email,
             tz_name=person.timezone,
+            language=person.language,
             context={
                 "meeting": meeting,
                 "learning_set": meeting.learning_set,

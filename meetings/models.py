@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.timezones import timezone_choices
 from core.encryption import EncryptedCharField, EncryptedTextField
@@ -295,6 +296,12 @@ class Reminder(models.Model):
     class Kind(models.TextChoices):
         REMINDER = "reminder", _("Reminder")
         NUDGE = "nudge", _("Progress nudge")
+
+    # The kind inside a sentence ("You will get no more reminder emails."), worded by each language.
+    KIND_IN_A_SENTENCE = {
+        "reminder": pgettext_lazy("a kind of email, in “no more reminder emails”", "reminder"),
+        "nudge": pgettext_lazy("a kind of email, in “no more progress nudge emails”", "progress nudge"),
+    }
 
     class Outcome(models.TextChoices):
         PENDING = "", _("Pending")

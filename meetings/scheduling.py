@@ -4,8 +4,9 @@ tell the set, and members' replies. Views, tasks, commands and tests call these.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.emails import send_templated
@@ -154,15 +155,17 @@ def send_calendar_emails(*, meeting_ids: list[int], method: str, change: str) ->
     sent = 0
     for membership in people:
         user = membership.user
-        attachments = [
-            (f"meeting-{index}.ics", ics.calendar([meeting], method=method, attendee_email=user.email))
-            for index, meeting in enumerate(meetings, start=1)
-        ]
+        with translation.override(user.language or settings.LANGUAGE_CODE):  # the .ics in the email's language
+            attachments = [
+                (f"meeting-{index}.ics", ics.calendar([meeting], method=method, attendee_email=user.email))
+                for index, meeting in enumerate(meetings, start=1)
+            ]
         send_templated(
             f"meeting-{change}",
             to=user.email,
             context={"meetings": meetings, "learning_set": learning_set, "recipient": user, "method": method},
             tz_name=user.timezone,
+            language=user.language,
             attachments=[(name, body, f"text/calendar; method={method}; charset=utf-8") for name, body in attachments],
         )
         sent += 1

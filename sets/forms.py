@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -153,11 +154,17 @@ class BulkInviteForm(SetChoiceMixin, forms.Form):
     lines = forms.CharField(
         label=_("People, one per line"),
         widget=forms.Textarea(attrs={"rows": 8, "placeholder": "sam@example.org, Sam Smith, member"}),
-        help_text=_(
-            "Write email, name, role on each line; role is member, facilitator or admin (member if left out). "
-            "At most %(n)s lines."
-        )
-        % {"n": MAX_BULK_LINES},
+        # Lazy, with its number filled in when shown, so it is worded in the page's language, not the import's.
+        help_text=lazy(
+            lambda: (
+                _(
+                    "Write email, name, role on each line; role is member, facilitator or admin (member if left out). "
+                    "At most %(n)s lines."
+                )
+                % {"n": MAX_BULK_LINES}
+            ),
+            str,
+        )(),
     )
 
 

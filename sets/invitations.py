@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core import audit
 from core.emails import send_templated
 from core.errors import ServiceError
@@ -240,8 +241,16 @@ def send_invitation_email(*, invitation_id: int) -> bool:
             to=invitation.email,
             context={"invitation": invitation, "accept_path": reverse("sets:invitation", args=[token])},
             tz_name=invitation.organisation.timezone,
+            language=_invitation_language(invitation),
         )
     return True
+
+
+def _invitation_language(invitation: Invitation) -> str:
+    """The invitation's language: the invitee's own if they already have an account with a language, otherwise
+    the inviter's (an admin writes to the people of their organisation); empty for the site's."""
+    own = User.objects.filter(email__iexact=invitation.email).exclude(language="").values_list("language", flat=True)
+    return next(iter(own), "") or (invitation.invited_by.language if invitation.invited_by else "")
 
 
 def invitation_for_token(token: str) -> Invitation | None:

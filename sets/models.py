@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.timezones import timezone_choices
 from sets import contract
@@ -259,9 +260,35 @@ class Invitation(models.Model):
         return self.status == self.Status.PENDING
 
     @property
-    def role_label(self) -> str:
+    def role(self) -> str:
         if self.organisation_role == OrganisationMembership.Role.ADMIN:
+            return OrganisationMembership.Role.ADMIN.value
+        return self.set_role or OrganisationMembership.Role.MEMBER.value
+
+    @property
+    def role_label(self) -> str:
+        if self.role == OrganisationMembership.Role.ADMIN:
             return str(OrganisationMembership.Role.ADMIN.label)
         if self.set_role:
             return str(SetMembership.Role(self.set_role).label)
         return str(OrganisationMembership.Role.MEMBER.label)
+
+    @property
+    def role_after_as(self) -> str:
+        """The role inside "… invited you to Acme as member" (ROLE_AFTER_AS)."""
+        return str(ROLE_AFTER_AS[self.role])
+
+
+# A role inside a sentence, after "as" ("Ann invited you to Acme as member") or "is now" ("Sam is now facilitator"):
+# a language whose nouns keep their capital, or that needs another preposition, words it here (a capitalised label
+# lower-cased by code would read "als mitglied" in German).
+ROLE_AFTER_AS = {
+    "admin": pgettext_lazy("a role, after “as” in “invited you … as admin”", "admin"),
+    "facilitator": pgettext_lazy("a role, after “as” in “invited you … as facilitator”", "facilitator"),
+    "member": pgettext_lazy("a role, after “as” in “invited you … as member”", "member"),
+}
+ROLE_AFTER_IS_NOW = {
+    "admin": pgettext_lazy("a role, after “is now” in “Sam is now admin”", "admin"),
+    "facilitator": pgettext_lazy("a role, after “is now” in “Sam is now facilitator”", "facilitator"),
+    "member": pgettext_lazy("a role, after “is now” in “Sam is now member”", "member"),
+}

@@ -25,7 +25,13 @@ from sets.forms import (
     SetRoleForm,
 )
 from sets.middleware import TWO_FACTOR_NEEDED
-from sets.models import LearningSet, Organisation, OrganisationMembership, SetMembership
+from sets.models import (
+    ROLE_AFTER_IS_NOW,
+    LearningSet,
+    Organisation,
+    OrganisationMembership,
+    SetMembership,
+)
 
 
 def home(request):
@@ -97,7 +103,7 @@ def organisation_role(request, org_slug, membership_id):
             messages.success(
                 request,
                 _("%(name)s is now %(role)s.")
-                % {"name": membership.user.display_name, "role": membership.get_role_display().lower()},
+                % {"name": membership.user.display_name, "role": ROLE_AFTER_IS_NOW[membership.role]},
             )
         except services.ServiceError as error:
             messages.error(request, str(error))
@@ -422,7 +428,7 @@ def set_member_role(request, set_id, membership_id):
         messages.success(
             request,
             _("%(name)s is now %(role)s.")
-            % {"name": membership.user.display_name, "role": membership.get_role_display().lower()},
+            % {"name": membership.user.display_name, "role": ROLE_AFTER_IS_NOW[membership.role]},
         )
     else:
         messages.error(request, _("Choose facilitator or member."))

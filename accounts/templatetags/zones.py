@@ -24,6 +24,6 @@ def zone_label(value) -> str:
 
 
 @register.simple_tag
-def time_range(starts: datetime, ends: datetime, date_pattern: str = "l j F Y, H:i") -> str:
+def time_range(starts: datetime, ends: datetime, date_pattern: str = "") -> str:
     """A meeting's day, start and end, with "(next day)" when it ends after midnight, and its zone's label."""
     return timezones.time_range(starts, ends, date_pattern)

@@ -3,11 +3,12 @@ home's next meetings, a person's calendar feed and the one-click unsubscribe fro
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -214,7 +215,8 @@ def feed(request, token):
     user = queries.calendar_owner(token)
     if user is None:
         raise Http404
-    body = ics.calendar(queries.feed_meetings(user), method=ics.PUBLISH, name="actionlearning")
+    with translation.override(user.language or settings.LANGUAGE_CODE):  # the owner's words, not the calendar app's
+        body = ics.calendar(queries.feed_meetings(user), method=ics.PUBLISH, name="actionlearning")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="actionlearning.ics"'
     response["Cache-Control"] = "private, max-age=300"
@@ -231,7 +233,7 @@ def unsubscribe(request, token):
     user = queries.person(user_id)
     if user is None:
         raise Http404
-    label = Reminder.Kind(kind).label
+    label = Reminder.KIND_IN_A_SENTENCE[kind]
     if request.method == "POST":
         account_services.set_email_preference(user=user, kind=kind, enabled=False)
         return render(request, "meetings/unsubscribed.html", {"kind_label": label, "done": True})
