@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import audit
+from core import audit, outbox
 from core.form_tokens import DuplicateSubmission
 from sets import invitations, permissions, services
 from sets.forms import (
@@ -95,6 +95,7 @@ def people(request, org_slug):
             "organisation": organisation,
             "memberships": memberships,
             "invitations": invitations,
+            "emails": outbox.for_organisation(organisation.pk),
             "role_choices": OrganisationMembership.Role.choices,
             "departure_choices": Organisation.DeparturePolicy.choices,
             "two_factor_ready": Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists(),
