@@ -145,9 +145,9 @@ def dispatch_due_reminders(*, now: datetime | None = None) -> list[int]:
 def check(message: OutboxMessage, now: datetime) -> str:
     """Why a reminder row should no longer be sent, or ""."""
     meeting = Meeting.objects.filter(pk=message.ref.get("meeting")).first()
-    if meeting is None or meeting.status != Meeting.Status.SCHEDULED:
+    if meeting is None or meeting.status == Meeting.Status.CANCELLED:
         return "meeting cancelled"
-    if meeting.starts_at <= now:
+    if meeting.status != Meeting.Status.SCHEDULED or meeting.starts_at <= now:
         return MEETING_STARTED
     if meeting.starts_at != parse_datetime(message.ref.get("starts_at", "")):
         return "meeting moved"
