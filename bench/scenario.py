@@ -24,8 +24,10 @@ from django.utils import timezone
 from accounts.models import User
 from actionlearning.celery import app as celery_app
 from bench.seed import slug
+from core import outbox
+from core.models import OutboxMessage
 from meetings import live, live_version, reminders
-from meetings.models import Meeting, Reminder
+from meetings.models import Meeting
 from sets.models import OrganisationMembership, SetMembership
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +142,7 @@ def reminder_dispatch() -> dict:
     10 people has a due 48-hour reminder (10,000 pairs at the top scale). Time and queries of the pass, which
     includes queueing the send tasks on Redis."""
 
-    Reminder.objects.all().delete()
+    OutboxMessage.objects.filter(kind__in=reminders.KINDS).delete()
     now = timezone.now()
     next_meetings = (
         Meeting.objects.filter(status="scheduled", starts_at__gt=now)
@@ -160,7 +162,7 @@ def reminder_dispatch() -> dict:
         "due_pairs": len(claimed),
         "dispatch_seconds": round(seconds, 3),
         "dispatch_queries": len(queries.captured_queries),
-        "send_batches": -(-len(claimed) // reminders.SEND_BATCH),
+        "send_batches": -(-len(claimed) // outbox.SEND_BATCH),
         "queue": queue,
     }
 
@@ -174,7 +176,7 @@ def send_through_worker(env: dict, batch: dict, timeout: float = 900) -> dict:
     worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - started < timeout:
-            sent = Reminder.objects.filter(outcome="sent").count()
+            sent = OutboxMessage.objects.filter(kind__in=reminders.KINDS, status="sent").count()
             if sent >= batch["due_pairs"]:
                 break
             time.sleep(1)

@@ -12,3 +12,7 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Registers the outbox's send task, which core.outbox queues by name.
+        from core import tasks  # noqa: F401, PLC0415 (ready(): tasks import models)

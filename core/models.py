@@ -1,4 +1,4 @@
-"""Shared tables: the audit log, the heartbeat of periodic jobs and the claimed one-time form tokens.
+"""Shared tables: the audit log, the heartbeat of periodic jobs, the claimed one-time form tokens and the outbox.
 
 The audit log's rows point at organisations and sets by name ("sets.Organisation"), the one link from core to an
 app above it; no Python module of core imports an app (docs/architecture.md).
@@ -6,6 +6,7 @@ app above it; no Python module of core imports an app (docs/architecture.md).
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -83,3 +84,48 @@ class FormTokenClaim(models.Model):
 
     def __str__(self) -> str:
         return f"form token of user {self.user_id} at {self.claimed_at:%Y-%m-%d %H:%M}"
+
+
+class OutboxMessage(models.Model):
+    """One email to one person, written in the same transaction as the change that causes it and delivered by
+    the worker (core/outbox.py): claimed, sent once, retried, swept when a claim goes stale.
+
+    It holds who, what kind, and a small `ref` of ids (`{"meeting": 12}`, `{"invitation": 3}`): never content,
+    which the kind's sender reads from the database when it renders the email. `key` is unique per message, so
+    writing the same message twice queues it once. The organisation and set say whose pages list it (an admin's
+    people page, a facilitator's meeting page); like the audit log they point at `sets` by name."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200, unique=True)
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="outbox_messages"
+    )  # empty for someone without an account yet (an invitation)
+    to_email = models.EmailField()
+    organisation = models.ForeignKey("sets.Organisation", models.CASCADE, null=True, blank=True, related_name="+")
+    learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, null=True, blank=True, related_name="+")
+    ref = models.JSONField(default=dict, blank=True)  # ids only
+    created_at = models.DateTimeField(default=django_timezone.now)
+    due_at = models.DateTimeField(default=django_timezone.now)  # not sent before
+    expires_at = models.DateTimeField(null=True, blank=True)  # not sent after (a reminder: the meeting's start)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)  # why it was not sent, or the last error's kind
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(status="pending"), name="outbox_pending"),
+            models.Index(fields=["organisation", "-created_at"], name="outbox_organisation_time"),
+            models.Index(fields=["learning_set", "-created_at"], name="outbox_set_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_email} ({self.status})"

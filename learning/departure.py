@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts import services as account_services
 from accounts.models import User
 from core import audit
-from core.models import AuditEvent
+from core.models import AuditEvent, OutboxMessage
 from learning.models import JournalEntry, LibraryItem
 from meetings.models import (
     Action,
@@ -36,7 +36,6 @@ from meetings.models import (
     ProcessRating,
     Question,
     Reflection,
-    Reminder,
 )
 from sets.models import Organisation, OrganisationMembership, SetMembership
 from sets.services import check_not_last_admin
@@ -78,7 +77,8 @@ def _depart(*, user, organisation: Organisation) -> str:
     # Private writing goes, whatever the policy.
     Reflection.objects.filter(author=user, shared=False, meeting__learning_set__organisation=organisation).delete()
     JournalEntry.objects.filter(author=user, shared=False, learning_set__organisation=organisation).delete()
-    Reminder.objects.filter(user=user, meeting__learning_set__organisation=organisation).delete()
+    # What the organisation's outbox sent them (and anything still waiting to go) goes with them.
+    OutboxMessage.objects.filter(to_user=user, organisation=organisation).delete()
     SetMembership.objects.current().filter(user=user, learning_set__organisation=organisation).update(left_at=now)
     if organisation.departure_policy == Organisation.DeparturePolicy.ANONYMISE:
         stand_in = _placeholder()

@@ -5,7 +5,7 @@ from django.core import signing
 from django.urls import reverse
 
 from core.emails import send_templated
-from meetings.models import Action, Attendance, Reminder
+from meetings.models import Action, Attendance, Meeting, ReminderKind
 from meetings.queries import set_people
 
 UNSUBSCRIBE_SALT = "meetings.unsubscribe"
@@ -20,7 +20,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or data.get("k") not in Reminder.Kind.values or not isinstance(data.get("u"), int):
+    if not isinstance(data, dict) or data.get("k") not in ReminderKind.values or not isinstance(data.get("u"), int):
         return None
     return data["u"], data["k"]
 
@@ -29,22 +29,20 @@ def unsubscribe_url(user_id: int, kind: str) -> str:
     return settings.SITE_URL + reverse("meetings:unsubscribe", args=[unsubscribe_token(user_id, kind)])
 
 
-def send_reminder_email(reminder: Reminder) -> None:
+def send_reminder_email(*, meeting: Meeting, user, kind: str) -> None:
     """A reminder or a nudge to one person. It carries only what that person may read: the meeting, who is
     expected, and their own open actions."""
-    meeting, user = reminder.meeting, reminder.user
     expected = set_people(meeting.learning_set_id).exclude(
         user_id__in=Attendance.objects.filter(meeting=meeting, rsvp=Attendance.Rsvp.APOLOGIES).values("user_id")
     )
     actions = Action.objects.filter(owner=user, learning_set_id=meeting.learning_set_id, status=Action.Status.OPEN)
-    link = unsubscribe_url(user.pk, reminder.kind)
+    link = unsubscribe_url(user.pk, kind)
     send_templated(
-        reminder.kind,
+        kind,
         to=user.email,
         tz_name=user.timezone,
         language=user.language,
         context={
-            "reminder": reminder,
             "meeting": meeting,
             "learning_set": meeting.learning_set,
             "recipient": user,

@@ -14,10 +14,11 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import outbox
 from core.emails import send_templated
 from core.errors import ServiceError
 from core.form_tokens import once_per_form_token
-from core.queueing import queue_after_commit
+from core.models import OutboxMessage
 from meetings import flow
 from meetings.live_version import publish_version
 from meetings.models import (
@@ -267,7 +268,7 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     meeting.version = version + 1
     publish_version(meeting.pk, meeting.version)
     if meeting.status == Meeting.Status.ENDED:
-        queue_after_commit("meetings.send_meeting_summaries", meeting.pk)
+        write_meeting_summaries(meeting=meeting, now=now)
     MeetingEvent.objects.create(meeting=meeting, kind=control, step=step.key, actor=by, at=now)
     return meeting
 
@@ -412,38 +413,53 @@ def actual_minutes(meeting: Meeting) -> dict[str, float]:
     return {step: round(minutes, 1) for step, minutes in spent.items()}
 
 
-def send_meeting_summaries(*, meeting_id: int) -> int:
-    """After the meeting, each person marked present gets the shared record and their own actions.
+# The meeting's summary email: an outbox kind (registered in meetings/apps.py).
 
-    Claimed once per meeting (summary_sent_at), so a retried or duplicated task sends nothing more. The email
-    carries only what a member of the set may read: issue titles, shared reflections, their own actions."""
-    now = timezone.now()
-    if not Meeting.objects.filter(pk=meeting_id, status=Meeting.Status.ENDED, summary_sent_at=None).update(
-        summary_sent_at=now
-    ):
-        return 0
-    meeting = Meeting.objects.select_related("learning_set").get(pk=meeting_id)
-    slots = list(meeting.slots.select_related("presenter", "issue"))
-    shared = list(meeting.reflections.filter(shared=True).select_related("author"))
-    actions: dict[int, list] = {}
-    for action in Action.objects.filter(meeting=meeting):
-        actions.setdefault(action.owner_id, []).append(action)
-    sent = 0
-    for attendance in meeting.attendances.filter(present=True).select_related("user"):
-        person = attendance.user
-        send_templated(
-            "meeting-summary",
-            to=person.email,
-            tz_name=person.timezone,
-            language=person.language,
-            context={
-                "meeting": meeting,
-                "learning_set": meeting.learning_set,
-                "recipient": person,
-                "slots": slots,
-                "reflections": shared,
-                "actions": actions.get(person.pk, []),
-            },
+SUMMARY = "meeting-summary"
+
+
+def write_meeting_summaries(*, meeting: Meeting, now) -> list[int]:
+    """When the meeting ends: one summary for each person marked present, written to the outbox in the ending's
+    transaction. Once per meeting (summary_sent_at, and one key per person)."""
+    if not Meeting.objects.filter(pk=meeting.pk, summary_sent_at=None).update(summary_sent_at=now):
+        return []
+    learning_set = meeting.learning_set
+    return outbox.enqueue(
+        outbox.Message(
+            kind=SUMMARY,
+            key=f"{SUMMARY}:{meeting.pk}:{attendance.user_id}",
+            to_email=attendance.user.email,
+            to_user_id=attendance.user_id,
+            ref={"meeting": meeting.pk},
+            organisation_id=learning_set.organisation_id,
+            learning_set_id=learning_set.pk,
         )
-        sent += 1
-    return sent
+        for attendance in meeting.attendances.filter(present=True).select_related("user")
+    )
+
+
+def check_meeting_summary(message: OutboxMessage, now) -> str:
+    if not Meeting.objects.filter(pk=message.ref.get("meeting"), status=Meeting.Status.ENDED).exists():
+        return "meeting not ended"
+    return ""
+
+
+def send_meeting_summary(message: OutboxMessage) -> None:
+    """The shared record and the person's own actions. It carries only what a member of the set may read: issue
+    titles, shared reflections, their own actions."""
+    meeting = Meeting.objects.select_related("learning_set").get(pk=message.ref["meeting"])
+    person = message.to_user
+    send_templated(
+        SUMMARY,
+        to=person.email,
+        tz_name=person.timezone,
+        language=person.language,
+        context={
+            "meeting": meeting,
+            "learning_set": meeting.learning_set,
+            "recipient": person,
+            "slots": list(meeting.slots.select_related("presenter", "issue")),
+            "reflections": list(meeting.reflections.filter(shared=True).select_related("author")),
+            "actions": list(Action.objects.filter(meeting=meeting, owner=person)),
+        },
+    )

@@ -87,6 +87,9 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When the set was last emailed this meeting's time (scheduled or changed): a reminder due before then is
+    # covered by that email and not sent (meetings/reminders.py).
+    announced_at = models.DateTimeField(null=True, blank=True)
 
     # The live state (meetings/flow.py's State), changed only through live.control_meeting, which bumps
     # `version` so that a stale click is refused and participants' pages know when to refresh.
@@ -284,56 +287,19 @@ class Encouragement(models.Model):
         return f"Encouragement {self.pk} on update {self.update_id}"
 
 
-class Reminder(models.Model):
-    """One reminder email to one person for one meeting start time.
+class ReminderKind(models.TextChoices):
+    """The two emails before a meeting, each an outbox kind (core/outbox.py, meetings/reminders.py) and an email
+    preference a person can turn off with one click."""
 
-    Rows are made by the beat task when they come due; the unique constraint makes that safe to repeat, and
-    `meeting_starts_at` in it means a rescheduled meeting gets fresh reminders for its new time. A row is
-    claimed (claimed_at) before it is queued, and marked sent in the same transaction as the email is handed to
-    the mail backend, so each row is sent once.
-    """
+    REMINDER = "reminder", _("Reminder")
+    NUDGE = "nudge", _("Progress nudge")
 
-    class Kind(models.TextChoices):
-        REMINDER = "reminder", _("Reminder")
-        NUDGE = "nudge", _("Progress nudge")
 
-    # The kind inside a sentence ("You will get no more reminder emails."), worded by each language.
-    KIND_IN_A_SENTENCE = {
-        "reminder": pgettext_lazy("a kind of email, in “no more reminder emails”", "reminder"),
-        "nudge": pgettext_lazy("a kind of email, in “no more progress nudge emails”", "progress nudge"),
-    }
-
-    class Outcome(models.TextChoices):
-        PENDING = "", _("Pending")
-        SENT = "sent", _("Sent")
-        SKIPPED = "skipped", _("Not sent")
-
-    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="reminders")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=20, choices=Kind)
-    offset_hours = models.PositiveSmallIntegerField()
-    meeting_starts_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    created_at = models.DateTimeField(default=django_timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.PENDING, blank=True)
-    skip_reason = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["meeting", "user", "kind", "offset_hours", "meeting_starts_at"], name="unique_reminder"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["claimed_at"], condition=Q(outcome=""), name="reminder_pending"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.offset_hours}h for {self.user_id} on meeting {self.meeting_id}"
+# A kind inside a sentence ("You will get no more reminder emails."), worded by each language.
+REMINDER_KIND_IN_A_SENTENCE = {
+    ReminderKind.REMINDER: pgettext_lazy("a kind of email, in “no more reminder emails”", "reminder"),
+    ReminderKind.NUDGE: pgettext_lazy("a kind of email, in “no more progress nudge emails”", "progress nudge"),
+}
 
 
 class Question(models.Model):

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core import outbox
+from core.models import OutboxMessage
 from meetings.models import (
     Action,
     ActionUpdate,
@@ -89,9 +91,15 @@ def meeting_people(meeting: Meeting) -> tuple[list[SetMembership], dict[int, Att
     return people, replies
 
 
-def recent_reminders(meeting: Meeting, *, limit: int = 200) -> QuerySet:
-    """The meeting's reminder rows for its facilitators, latest first."""
-    return meeting.reminders.select_related("user").order_by("-due_at", "user__full_name")[:limit]
+CALENDAR_KINDS = ("meeting-scheduled", "meeting-changed", "meeting-cancelled")  # meetings/scheduling.py's
+
+
+def meeting_emails(meeting: Meeting, *, limit: int = 200) -> list[OutboxMessage]:
+    """What the outbox sent, or will send, about one meeting, for its facilitators, latest first: reminders,
+    nudges and summaries (`ref["meeting"]`) and the calendar emails whose meetings include it. Two queries."""
+    about = Q(ref__meeting=meeting.pk) | Q(kind__in=CALENDAR_KINDS, created_at__gte=meeting.created_at)
+    rows = outbox.sent_log(OutboxMessage.objects.filter(about, learning_set_id=meeting.learning_set_id), limit=5000)
+    return [row for row in rows if meeting.pk in row.ref.get("meetings", [row.ref.get("meeting")])][:limit]
 
 
 def my_reply(meeting: Meeting, user) -> list[Attendance]:

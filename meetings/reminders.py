@@ -1,80 +1,107 @@
-"""Reminders and nudges before a meeting: which rows come due, the beat's dispatch pass that claims and queues
-them, and sending one row once. Tasks, commands and tests call these."""
+"""Reminders and nudges before a meeting: which come due, beat's pass that writes them to the outbox and runs
+the outbox's dispatch, and the outbox kinds that check and send them. Tasks, commands and tests call these.
+
+A reminder is an outbox row (core/outbox.py) of kind "reminder" or "nudge", keyed on the meeting, the person,
+the offset and the start time it was for: writing it twice stores it once, and a moved meeting gets fresh rows
+for its new time. Sending follows the outbox's rules (claim, send once, retry, sweep stale claims).
+"""
 
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from core import heartbeat
-from core.queueing import queue_after_commit
+from core import heartbeat, outbox
+from core.models import OutboxMessage
 from meetings import emails
-from meetings.models import Action, ActionUpdate, Attendance, Meeting, Reminder
+from meetings.models import Action, ActionUpdate, Attendance, Meeting, ReminderKind
 from meetings.queries import is_current_member
 from sets.models import SetMembership
 
-# A claimed reminder that is still unsent after this long is queued again (its worker died, or Redis was down).
-STALE_CLAIM = timedelta(minutes=10)
-SEND_BATCH = 200
-MAX_ATTEMPTS = 8
+STALE_CLAIM = outbox.STALE_CLAIM
 DISPATCH_HEARTBEAT = heartbeat.DISPATCH
+KINDS = (ReminderKind.REMINDER, ReminderKind.NUDGE)
+MEETING_STARTED = "meeting started"
 
 
-def _due_reminder_rows(now: datetime) -> list[Reminder]:
-    """Reminder rows that have come due and do not exist yet (a fixed number of queries, whatever the size)."""
+def reminder_message(meeting: Meeting, user_id: int, email: str, kind: str, hours: int) -> outbox.Message:
+    """The outbox row of one reminder (or nudge) for one person and one start time."""
+    due_at = meeting.starts_at - timedelta(hours=hours)
+    covered = ""
+    # Reminders whose time had come when the set was emailed this time (scheduled or moved close in) are covered
+    # by that email: one message, not three. Nudges ask about actions, which no calendar email does.
+    if kind == ReminderKind.REMINDER and meeting.announced_at and due_at <= meeting.announced_at:
+        covered = "covered by the invitation" if meeting.sequence == 0 else "covered by the change email"
+    return outbox.Message(
+        kind=kind,
+        key=f"{kind}:{meeting.pk}:{user_id}:{hours}:{int(meeting.starts_at.timestamp())}",
+        to_email=email,
+        to_user_id=user_id,
+        ref={"meeting": meeting.pk, "offset_hours": hours, "starts_at": meeting.starts_at.isoformat()},
+        organisation_id=meeting.learning_set.organisation_id,
+        learning_set_id=meeting.learning_set_id,
+        due_at=due_at,
+        expires_at=meeting.starts_at,
+        skip_reason=covered,
+    )
+
+
+def _due_reminders(now: datetime) -> list[outbox.Message]:
+    """Reminders that have come due (new rows, or ones that exist already: the outbox keeps one per key), in a
+    fixed number of queries whatever the size."""
     horizon = now + timedelta(days=15)
     meetings = list(
         Meeting.objects.filter(status=Meeting.Status.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon)
         .select_related("learning_set")
-        .only("pk", "starts_at", "learning_set__reminder_offsets_hours", "learning_set__nudge_days_before")
+        .only(
+            "pk",
+            "starts_at",
+            "sequence",
+            "announced_at",
+            "learning_set__organisation_id",
+            "learning_set__reminder_offsets_hours",
+            "learning_set__nudge_days_before",
+        )
     )
     # (meeting, kind, offset hours) whose time has come; offsets are per set.
     due: list[tuple[Meeting, str, int]] = []
     for meeting in meetings:
         for hours in meeting.learning_set.reminder_offsets_hours or []:
             if meeting.starts_at - timedelta(hours=hours) <= now:
-                due.append((meeting, Reminder.Kind.REMINDER, hours))
+                due.append((meeting, ReminderKind.REMINDER, hours))
         days = meeting.learning_set.nudge_days_before
         if days and meeting.starts_at - timedelta(days=days) <= now:
-            due.append((meeting, Reminder.Kind.NUDGE, days * 24))
+            due.append((meeting, ReminderKind.NUDGE, days * 24))
     if not due:
         return []
     set_ids = {meeting.learning_set_id for meeting, _k, _h in due}
     meeting_ids = {meeting.pk for meeting, _k, _h in due}
     members: dict[int, list] = {}
-    for set_id, user_id, reminders_on, nudges_on in (
+    for set_id, user_id, email, reminders_on, nudges_on in (
         SetMembership.objects.current()
         .filter(learning_set_id__in=set_ids, user__is_active=True)
-        .values_list("learning_set_id", "user_id", "user__reminder_emails", "user__nudge_emails")
+        .values_list("learning_set_id", "user_id", "user__email", "user__reminder_emails", "user__nudge_emails")
     ):
-        members.setdefault(set_id, []).append((user_id, reminders_on, nudges_on))
+        members.setdefault(set_id, []).append((user_id, email, reminders_on, nudges_on))
     apologies = set(
         Attendance.objects.filter(meeting_id__in=meeting_ids, rsvp=Attendance.Rsvp.APOLOGIES).values_list(
             "meeting_id", "user_id"
         )
     )
-    needs_nudge = _people_needing_a_nudge([m for m, kind, _h in due if kind == Reminder.Kind.NUDGE], now)
-    rows = []
+    needs_nudge = _people_needing_a_nudge([m for m, kind, _h in due if kind == ReminderKind.NUDGE], now)
+    messages = []
     for meeting, kind, hours in due:
-        for user_id, reminders_on, nudges_on in members.get(meeting.learning_set_id, []):
+        for user_id, email, reminders_on, nudges_on in members.get(meeting.learning_set_id, []):
             if (meeting.pk, user_id) in apologies:
                 continue
-            if kind == Reminder.Kind.REMINDER and not reminders_on:
+            if kind == ReminderKind.REMINDER and not reminders_on:
                 continue
-            if kind == Reminder.Kind.NUDGE and (not nudges_on or (meeting.pk, user_id) not in needs_nudge):
+            if kind == ReminderKind.NUDGE and (not nudges_on or (meeting.pk, user_id) not in needs_nudge):
                 continue
-            rows.append(
-                Reminder(
-                    meeting_id=meeting.pk,
-                    user_id=user_id,
-                    kind=kind,
-                    offset_hours=hours,
-                    meeting_starts_at=meeting.starts_at,
-                    due_at=meeting.starts_at - timedelta(hours=hours),
-                )
-            )
-    return rows
+            messages.append(reminder_message(meeting, user_id, email, kind, hours))
+    return messages
 
 
 def _people_needing_a_nudge(meetings: list[Meeting], now: datetime) -> set[tuple[int, int]]:
@@ -99,91 +126,44 @@ def _people_needing_a_nudge(meetings: list[Meeting], now: datetime) -> set[tuple
 
 
 def dispatch_due_reminders(*, now: datetime | None = None) -> list[int]:
-    """One beat pass: create the reminder rows that have come due, claim every unsent row whose meeting has not
-    started (new ones, and ones whose claim went stale), and queue them for sending after commit.
+    """Beat's every-minute pass: record the heartbeat, write the reminder rows that have come due to the outbox,
+    and run the outbox's dispatch, which claims and queues every email due (reminders, and any other message whose
+    claim went stale) and closes rows whose time has passed (a reminder is never sent after the meeting began).
 
-    Safe to run twice at once: rows are unique, and a row is claimed by a conditional UPDATE, so a second pass
-    finds nothing to do. Returns the ids it claimed. Side effects: send tasks queued (batches of ids).
+    Safe to run twice at once (core/outbox.py). Returns the outbox ids it claimed.
     """
     now = now or timezone.now()
     with transaction.atomic():
         heartbeat.beat(DISPATCH_HEARTBEAT, now)
-        rows = _due_reminder_rows(now)
-        if rows:
-            Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-        claimable = Reminder.objects.filter(
-            Q(claimed_at=None) | Q(claimed_at__lt=now - STALE_CLAIM),
-            outcome=Reminder.Outcome.PENDING,
-            meeting__starts_at__gt=now,
-            attempts__lt=MAX_ATTEMPTS,
-        )
-        # Claim: rows another pass holds are skipped, and rows it has claimed no longer match; so each row is
-        # queued by one pass only.
-        claimed = list(claimable.select_for_update(of=("self",), skip_locked=True).values_list("pk", flat=True))
-        Reminder.objects.filter(pk__in=claimed).update(claimed_at=now)
-        _queue_reminder_batches(claimed)
-    # Rows of meetings that started unsent are closed: a reminder is never sent after the meeting began.
-    Reminder.objects.filter(outcome=Reminder.Outcome.PENDING, meeting__starts_at__lte=now).update(
-        outcome=Reminder.Outcome.SKIPPED, skip_reason="meeting started"
-    )
-    return claimed
+        outbox.write(_due_reminders(now), now=now)
+    return outbox.dispatch(now=now)
 
 
-def _queue_reminder_batches(ids: list[int]) -> None:
-    for start in range(0, len(ids), SEND_BATCH):
-        batch = ids[start : start + SEND_BATCH]
-        queue_after_commit("meetings.send_reminders", batch)
+# The outbox kinds "reminder" and "nudge" (registered in meetings/apps.py).
 
 
-def _skip_reason(reminder: Reminder, now: datetime) -> str:
-    meeting = reminder.meeting
-    if meeting.status != Meeting.Status.SCHEDULED:
+def check(message: OutboxMessage, now: datetime) -> str:
+    """Why a reminder row should no longer be sent, or ""."""
+    meeting = Meeting.objects.filter(pk=message.ref.get("meeting")).first()
+    if meeting is None or meeting.status == Meeting.Status.CANCELLED:
         return "meeting cancelled"
-    if meeting.starts_at <= now:
-        return "meeting started"
-    if meeting.starts_at != reminder.meeting_starts_at:
+    if meeting.status != Meeting.Status.SCHEDULED or meeting.starts_at <= now:
+        return MEETING_STARTED
+    if meeting.starts_at != parse_datetime(message.ref.get("starts_at", "")):
         return "meeting moved"
-    if not is_current_member(meeting.learning_set_id, reminder.user_id):
+    user = message.to_user
+    if user is None or not is_current_member(meeting.learning_set_id, user.pk):
         return "left the set"
-    if Attendance.objects.filter(meeting=meeting, user_id=reminder.user_id, rsvp=Attendance.Rsvp.APOLOGIES).exists():
+    if Attendance.objects.filter(meeting=meeting, user=user, rsvp=Attendance.Rsvp.APOLOGIES).exists():
         return "sent apologies"
-    wanted = reminder.user.reminder_emails if reminder.kind == Reminder.Kind.REMINDER else reminder.user.nudge_emails
+    wanted = user.reminder_emails if message.kind == ReminderKind.REMINDER else user.nudge_emails
     if not wanted:
         return "turned off"
     return ""
 
 
-def send_reminder(*, reminder_id: int, now: datetime | None = None) -> bool:
-    """Send one reminder row, once. Returns True if an email went out.
-
-    The row is locked, checked (still pending; meeting still on and not started; person still in the set, no
-    apologies, still wants the email), and marked sent in the same transaction as the email is handed to the
-    mail backend. An error rolls the transaction back and is recorded on the row; the caller retries.
-    """
-    now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            reminder = (
-                Reminder.objects.select_for_update(of=("self",))
-                .select_related("meeting", "meeting__learning_set", "meeting__learning_set__organisation", "user")
-                .filter(pk=reminder_id)
-                .first()
-            )
-            if reminder is None or reminder.outcome != Reminder.Outcome.PENDING:
-                return False
-            reason = _skip_reason(reminder, now)
-            if reason:
-                reminder.outcome = Reminder.Outcome.SKIPPED
-                reminder.skip_reason = reason
-                reminder.save(update_fields=["outcome", "skip_reason"])
-                return False
-            emails.send_reminder_email(reminder)
-            reminder.outcome = Reminder.Outcome.SENT
-            reminder.sent_at = timezone.now()
-            reminder.attempts += 1
-            reminder.last_error = ""
-            reminder.save(update_fields=["outcome", "sent_at", "attempts", "last_error"])
-            return True
-    except Exception as error:
-        Reminder.objects.filter(pk=reminder_id).update(attempts=F("attempts") + 1, last_error=repr(error)[:2000])
-        raise
+def send(message: OutboxMessage) -> None:
+    meeting = Meeting.objects.select_related("learning_set", "learning_set__organisation").get(
+        pk=message.ref["meeting"]
+    )
+    emails.send_reminder_email(meeting=meeting, user=message.to_user, kind=message.kind)

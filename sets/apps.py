@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SetsConfig(AppConfig):
@@ -8,8 +9,16 @@ class SetsConfig(AppConfig):
         from allauth.account.signals import user_logged_in  # noqa: PLC0415 (ready(): signals and models load once the app registry is ready)
         from allauth.mfa.signals import authenticator_removed  # noqa: PLC0415 (ready(): signals and models load once the app registry is ready)
 
-        # Importing `tasks` registers them for core.queueing, which queues them by name.
-        from sets import signals, tasks  # noqa: F401, PLC0415 (ready(): as above)
+        from core import outbox  # noqa: PLC0415 (ready(): as above)
+        from sets import invitations, signals  # noqa: PLC0415 (ready(): as above)
+
+        # The invitation email is an outbox kind: core delivers it without importing this app.
+        outbox.register(
+            invitations.INVITATION,
+            label=_("Invitation"),
+            check=invitations.check_invitation_email,
+            send=invitations.send_invitation_email,
+        )
 
         user_logged_in.connect(signals.audit_admin_login, dispatch_uid="sets-audit-admin-login")
         user_logged_in.connect(signals.note_two_factor_requirement, dispatch_uid="sets-two-factor-login")

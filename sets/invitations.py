@@ -10,14 +10,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import audit
+from core import audit, outbox
 from core.emails import send_templated
 from core.errors import ServiceError
-from core.models import AuditEvent
-from core.queueing import queue_after_commit
+from core.models import AuditEvent, OutboxMessage
 from sets.models import (
     Invitation,
     LearningSet,
@@ -92,7 +92,7 @@ def check_invitation(*, organisation: Organisation, learning_set: LearningSet | 
 def invite(
     *, organisation: Organisation, learning_set: LearningSet | None, request: InvitationRequest, by
 ) -> Invitation:
-    """Invite one person. Side effects: the invitation email is queued (a Celery task) after commit."""
+    """Invite one person. Side effects: the invitation email, written to the outbox with the invitation."""
     email = request.email.strip()
     role = request.role.strip().lower() or ROLE_MEMBER
     problem = check_invitation(organisation=organisation, learning_set=learning_set, email=email, role=role)
@@ -170,9 +170,24 @@ def invite_many(*, organisation: Organisation, learning_set: LearningSet | None,
     return result
 
 
+INVITATION = "invitation"  # the outbox kind (registered in sets/apps.py) and the email's name
+
+
 def _queue_invitation_email(invitation: Invitation) -> None:
-    # If the broker is down the invitation still exists: "Resend" on the people page queues it again.
-    queue_after_commit("sets.send_invitation", invitation.pk)
+    """One outbox row per request to send (the invitation, each resend), keyed on the time it was asked for."""
+    requested = invitation.send_requested_at
+    outbox.enqueue(
+        [
+            outbox.Message(
+                kind=INVITATION,
+                key=f"{INVITATION}:{invitation.pk}:{int(requested.timestamp() * 1_000_000)}",
+                to_email=invitation.email,
+                ref={"invitation": invitation.pk, "requested_at": requested.isoformat()},
+                organisation_id=invitation.organisation_id,
+                learning_set_id=invitation.learning_set_id,
+            )
+        ]
+    )
 
 
 @transaction.atomic
@@ -213,37 +228,41 @@ def revoke_invitation(*, invitation: Invitation, by) -> Invitation:
     return invitation
 
 
-def send_invitation_email(*, invitation_id: int) -> bool:
-    """Make a fresh token and email the link (called by the Celery task).
+def check_invitation_email(message: OutboxMessage, now) -> str:
+    """Why an invitation email should no longer be sent, or ""."""
+    invitation = Invitation.objects.filter(pk=message.ref.get("invitation")).first()
+    if invitation is None:
+        return "invitation deleted"
+    if not invitation.is_pending:
+        return str(invitation.status)  # accepted, revoked or expired
+    if invitation.send_requested_at != parse_datetime(message.ref.get("requested_at", "")):
+        return "resent since"
+    return ""
 
-    The token exists only in the email: it is made here, in the worker, and only its hash is saved, in the same
-    transaction as the email is handed to the mail backend. If sending fails the transaction rolls back and the
-    task retries. Returns False when there was nothing to send (accepted, revoked, expired or gone).
-    """
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("organisation", "learning_set", "invited_by")
-            .filter(pk=invitation_id)
-            .first()
-        )
-        if invitation is None or not invitation.is_pending:
-            return False
-        if invitation.sent_at and invitation.sent_at >= invitation.send_requested_at:
-            return False  # a duplicate delivery of the task: this request was already sent
-        token = new_token()
-        invitation.token_hash = hash_token(token)
-        invitation.sent_at = timezone.now()
-        invitation.send_count += 1
-        invitation.save(update_fields=["token_hash", "sent_at", "send_count"])
-        send_templated(
-            "invitation",
-            to=invitation.email,
-            context={"invitation": invitation, "accept_path": reverse("sets:invitation", args=[token])},
-            tz_name=invitation.organisation.timezone,
-            language=_invitation_language(invitation),
-        )
-    return True
+
+def send_invitation_email(message: OutboxMessage) -> None:
+    """Make a fresh token and email the link (the outbox sends this, in the worker).
+
+    The token exists only in the email: it is made here and only its hash is saved, in the outbox's transaction,
+    which marks the row sent as the email is handed to the mail backend. If sending fails it all rolls back and
+    the row is retried."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation", "learning_set", "invited_by")
+        .get(pk=message.ref["invitation"])
+    )
+    token = new_token()
+    invitation.token_hash = hash_token(token)
+    invitation.sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.save(update_fields=["token_hash", "sent_at", "send_count"])
+    send_templated(
+        INVITATION,
+        to=invitation.email,
+        context={"invitation": invitation, "accept_path": reverse("sets:invitation", args=[token])},
+        tz_name=invitation.organisation.timezone,
+        language=_invitation_language(invitation),
+    )
 
 
 def _invitation_language(invitation: Invitation) -> str:

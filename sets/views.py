@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.forms import TimezoneForm
-from core import audit
+from core import audit, outbox
 from core.form_tokens import DuplicateSubmission
 from sets import invitations, permissions, queries, services
 from sets.forms import (
@@ -84,6 +84,7 @@ def people(request, org_slug):
             "organisation": organisation,
             "memberships": memberships,
             "invitations": invitations,
+            "emails": outbox.for_organisation(organisation.pk),
             "role_choices": OrganisationMembership.Role.choices,
             "departure_choices": Organisation.DeparturePolicy.choices,
             "two_factor_ready": queries.has_authenticator(request.user),

@@ -75,3 +75,12 @@ def test_readme_names_the_two_commands_and_compose():
     assert "make run" in readme
     assert "make test" in readme
     assert "docker compose up" in readme
+
+
+def test_redis_keeps_the_broker_queue_on_disk():
+    """Celery's broker persists (append-only file on a volume); the outbox makes this belt and braces."""
+    redis = compose()["services"]["redis"]
+    assert "--appendonly yes" in redis["command"]
+    [volume] = redis["volumes"]
+    name, path = volume.split(":")
+    assert path == "/data" and name in compose()["volumes"]

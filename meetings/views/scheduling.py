@@ -18,7 +18,7 @@ from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
 from meetings import emails, ics, queries, scheduling
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
-from meetings.models import Attendance, Meeting, Reminder
+from meetings.models import REMINDER_KIND_IN_A_SENTENCE, Attendance, Meeting
 from sets import permissions
 
 
@@ -110,7 +110,7 @@ def detail(request, meeting_id):
         },
     }
     if context["can_facilitate"]:
-        context["reminders"] = queries.recent_reminders(meeting)
+        context["emails"] = queries.meeting_emails(meeting)
     return render(request, "meetings/meeting_detail.html", context)
 
 
@@ -233,7 +233,7 @@ def unsubscribe(request, token):
     user = queries.person(user_id)
     if user is None:
         raise Http404
-    label = Reminder.KIND_IN_A_SENTENCE[kind]
+    label = REMINDER_KIND_IN_A_SENTENCE[kind]
     if request.method == "POST":
         account_services.set_email_preference(user=user, kind=kind, enabled=False)
         return render(request, "meetings/unsubscribed.html", {"kind_label": label, "done": True})

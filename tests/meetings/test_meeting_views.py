@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from core import outbox
 from core.models import Heartbeat
 from meetings import reminders
-from meetings.models import Attendance, Meeting, Reminder
+from meetings.models import Attendance, Meeting
 from sets.models import SetMembership
 from sets.services import remove_from_set
 from tests.factories import MeetingFactory, SetMembershipFactory
@@ -108,16 +109,9 @@ def test_member_replies_and_the_facilitator_sees_it(client, learning_set, member
 
 def test_a_member_does_not_see_the_reminders_table(client, learning_set, member):
     meeting = MeetingFactory(learning_set=learning_set)
-    Reminder.objects.create(
-        meeting=meeting,
-        user=member,
-        kind="reminder",
-        offset_hours=48,
-        meeting_starts_at=meeting.starts_at,
-        due_at=meeting.starts_at - timedelta(hours=48),
-    )
+    outbox.write([reminders.reminder_message(meeting, member.pk, member.email, "reminder", 48)])
     client.force_login(member)
-    assert "reminders-heading" not in page(client.get(reverse("meetings:detail", args=[meeting.pk])))
+    assert "emails-heading" not in page(client.get(reverse("meetings:detail", args=[meeting.pk])))
 
 
 def test_facilitator_reschedules_and_cancels_from_the_pages(

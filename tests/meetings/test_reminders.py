@@ -1,6 +1,8 @@
-"""Reminders and nudges: when rows appear, who is left out, exactly once, errors kept, unsubscribe."""
+"""Reminders and nudges: when rows appear, who is left out, exactly once, errors kept, unsubscribe. They are outbox
+rows (core/outbox.py) of kind "reminder" and "nudge"."""
 
 import smtplib
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,9 +15,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import Heartbeat
-from meetings import reminders, tasks
-from meetings.models import ActionUpdate, Attendance, Meeting, Reminder
+from core import outbox
+from core.models import Heartbeat, OutboxMessage
+from core.tasks import send_outbox
+from meetings import reminders, scheduling
+from meetings.models import ActionUpdate, Attendance, Meeting
 from sets.models import SetMembership
 from sets.services import remove_from_set
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory
@@ -34,6 +38,11 @@ def dispatch_at(moment, capture):
         return reminders.dispatch_due_reminders()
 
 
+def rows():
+    """The reminder and nudge rows of the outbox."""
+    return OutboxMessage.objects.filter(kind__in=["reminder", "nudge"])
+
+
 def sent_to() -> list[tuple[str, str]]:
     return sorted((m.to[0], m.subject.split(":")[0]) for m in mail.outbox)
 
@@ -41,11 +50,11 @@ def sent_to() -> list[tuple[str, str]]:
 def test_rows_appear_only_when_due(meeting, facilitator, member, django_capture_on_commit_callbacks):
     assert dispatch_at(START - timedelta(hours=49), django_capture_on_commit_callbacks) == []
     dispatch_at(START - timedelta(hours=47), django_capture_on_commit_callbacks)
-    assert sorted(Reminder.objects.values_list("user__email", "offset_hours", "outcome")) == sorted(
+    assert sorted(rows().values_list("to_user__email", "ref__offset_hours", "status")) == sorted(
         [(facilitator.email, 48, "sent"), (member.email, 48, "sent")]
     )
     dispatch_at(START - timedelta(hours=1), django_capture_on_commit_callbacks)
-    assert Reminder.objects.filter(offset_hours=2, outcome="sent").count() == 2
+    assert rows().filter(ref__offset_hours=2, status="sent").count() == 2
     assert len(mail.outbox) == 4
 
 
@@ -53,7 +62,7 @@ def test_dispatching_twice_sends_once(meeting, django_capture_on_commit_callback
     dispatch_at(START - timedelta(hours=47), django_capture_on_commit_callbacks)
     dispatch_at(START - timedelta(hours=46), django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 2
-    assert Reminder.objects.count() == 2
+    assert rows().count() == 2
 
 
 def test_a_second_pass_finds_nothing_to_claim(meeting):
@@ -66,7 +75,7 @@ def test_a_second_pass_finds_nothing_to_claim(meeting):
 def test_no_reminders_for_a_cancelled_meeting(meeting, django_capture_on_commit_callbacks):
     Meeting.objects.filter(pk=meeting.pk).update(status="cancelled")
     dispatch_at(START - timedelta(hours=1), django_capture_on_commit_callbacks)
-    assert (Reminder.objects.count(), mail.outbox) == (0, [])
+    assert (rows().count(), mail.outbox) == (0, [])
 
 
 def test_no_reminder_for_someone_who_left_or_sent_apologies_or_turned_them_off(
@@ -78,24 +87,24 @@ def test_no_reminder_for_someone_who_left_or_sent_apologies_or_turned_them_off(
     quiet = SetMembershipFactory(learning_set=learning_set, user__reminder_emails=False).user
     dispatch_at(START - timedelta(hours=47), django_capture_on_commit_callbacks)
     assert [m.to[0] for m in mail.outbox] == [facilitator.email]
-    assert not Reminder.objects.filter(user__in=[member, apologising, quiet]).exists()
+    assert not rows().filter(to_user__in=[member, apologising, quiet]).exists()
 
 
 def test_apologies_after_the_row_was_claimed_skip_it(meeting, member, django_capture_on_commit_callbacks):
     with time_machine.travel(START - timedelta(hours=47), tick=False):
         reminders.dispatch_due_reminders()  # claimed, not yet sent
     Attendance.objects.create(meeting=meeting, user=member, rsvp="apologies")
-    row = Reminder.objects.get(user=member)
-    assert reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
+    row = rows().get(to_user=member)
+    assert outbox.send(message_id=row.pk, now=START - timedelta(hours=46)) is False
     row.refresh_from_db()
-    assert (row.outcome, row.skip_reason, row.sent_at) == ("skipped", "sent apologies", None)
+    assert (row.status, row.reason, row.sent_at) == ("skipped", "sent apologies", None)
 
 
 def test_a_rescheduled_meeting_gets_reminders_for_its_new_time(meeting, django_capture_on_commit_callbacks):
     dispatch_at(START - timedelta(hours=47), django_capture_on_commit_callbacks)
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=START + timedelta(days=7))
     dispatch_at(START + timedelta(days=7) - timedelta(hours=47), django_capture_on_commit_callbacks)
-    assert Reminder.objects.filter(offset_hours=48, outcome="sent").count() == 4
+    assert rows().filter(ref__offset_hours=48, status="sent").count() == 4
     assert len(mail.outbox) == 4
 
 
@@ -103,14 +112,14 @@ def test_a_pending_reminder_for_the_old_time_is_skipped_as_moved(meeting, member
     with time_machine.travel(START - timedelta(hours=47), tick=False):
         reminders.dispatch_due_reminders()
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=START + timedelta(days=7))
-    row = Reminder.objects.get(user=member)
-    assert reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
-    assert Reminder.objects.get(pk=row.pk).skip_reason == "meeting moved"
+    row = rows().get(to_user=member)
+    assert outbox.send(message_id=row.pk, now=START - timedelta(hours=46)) is False
+    assert rows().get(pk=row.pk).reason == "meeting moved"
 
 
 def test_reminders_missed_while_down_still_go_before_the_meeting(meeting, django_capture_on_commit_callbacks):
     dispatch_at(START - timedelta(minutes=30), django_capture_on_commit_callbacks)
-    assert sorted(Reminder.objects.values_list("offset_hours", flat=True)) == [2, 2, 48, 48]
+    assert sorted(rows().values_list("ref__offset_hours", flat=True)) == [2, 2, 48, 48]
     assert len(mail.outbox) == 4
 
 
@@ -119,9 +128,9 @@ def test_nothing_is_sent_after_the_meeting_started(meeting, django_capture_on_co
         reminders.dispatch_due_reminders()  # claimed but the worker never ran them
     dispatch_at(START + timedelta(minutes=5), django_capture_on_commit_callbacks)
     assert mail.outbox == []
-    assert set(Reminder.objects.values_list("outcome", "skip_reason")) == {("skipped", "meeting started")}
-    row = Reminder.objects.first()
-    assert reminders.send_reminder(reminder_id=row.pk, now=START + timedelta(minutes=6)) is False
+    assert set(rows().values_list("status", "reason")) == {("skipped", "meeting started")}
+    row = rows().first()
+    assert outbox.send(message_id=row.pk, now=START + timedelta(minutes=6)) is False
 
 
 def test_a_stale_claim_is_queued_again(meeting, django_capture_on_commit_callbacks):
@@ -129,7 +138,7 @@ def test_a_stale_claim_is_queued_again(meeting, django_capture_on_commit_callbac
         reminders.dispatch_due_reminders()  # the worker died: nothing sent
     assert dispatch_at(START - timedelta(hours=47) + timedelta(minutes=5), django_capture_on_commit_callbacks) == []
     claimed = dispatch_at(
-        START - timedelta(hours=47) + reminders.STALE_CLAIM + timedelta(minutes=1), django_capture_on_commit_callbacks
+        START - timedelta(hours=47) + outbox.STALE_CLAIM + timedelta(minutes=1), django_capture_on_commit_callbacks
     )
     assert len(claimed) == 2
     assert len(mail.outbox) == 2
@@ -138,7 +147,7 @@ def test_a_stale_claim_is_queued_again(meeting, django_capture_on_commit_callbac
 def test_a_failed_send_keeps_the_error_and_a_retry_sends_once(meeting, member, monkeypatch):
     with time_machine.travel(START - timedelta(hours=47), tick=False):
         reminders.dispatch_due_reminders()
-    row = Reminder.objects.get(user=member)
+    row = rows().get(to_user=member)
     backend = "django.core.mail.backends.locmem.EmailBackend.send_messages"
 
     def refuse(self, messages):
@@ -146,15 +155,16 @@ def test_a_failed_send_keeps_the_error_and_a_retry_sends_once(meeting, member, m
 
     monkeypatch.setattr(backend, refuse)
     with pytest.raises(smtplib.SMTPException):
-        reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=47))
+        outbox.send(message_id=row.pk, now=START - timedelta(hours=47))
     row.refresh_from_db()
-    assert (row.outcome, row.attempts, row.sent_at) == ("", 1, None)
+    assert (row.status, row.attempts, row.sent_at) == ("pending", 1, None)
     assert "SMTPServerDisconnected" in row.last_error
+    assert row.reason == "SMTPServerDisconnected"  # what the facilitator's page shows: the kind of error
     monkeypatch.undo()
-    assert reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is True
-    assert reminders.send_reminder(reminder_id=row.pk, now=START - timedelta(hours=46)) is False
+    assert outbox.send(message_id=row.pk, now=START - timedelta(hours=46)) is True
+    assert outbox.send(message_id=row.pk, now=START - timedelta(hours=46)) is False
     row.refresh_from_db()
-    assert (row.outcome, row.attempts, row.last_error) == ("sent", 2, "")
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, "")
     assert [m.to[0] for m in mail.outbox] == [member.email]
 
 
@@ -162,19 +172,19 @@ def test_the_send_task_retries_only_failed_rows(meeting, member, facilitator, mo
 
     with time_machine.travel(START - timedelta(hours=47), tick=False):
         reminders.dispatch_due_reminders()
-    real_send = reminders.send_reminder
+    real_send = outbox.send
 
-    def flaky(*, reminder_id, now=None):
-        if Reminder.objects.get(pk=reminder_id).user == member:
+    def flaky(*, message_id, now=None):
+        if rows().get(pk=message_id).to_user == member:
             raise ConnectionError("broker hiccup")
-        return real_send(reminder_id=reminder_id, now=START - timedelta(hours=47))
+        return real_send(message_id=message_id, now=START - timedelta(hours=47))
 
-    monkeypatch.setattr(reminders, "send_reminder", flaky)
+    monkeypatch.setattr(outbox, "send", flaky)
     retried = []
-    monkeypatch.setattr(tasks.send_reminders, "retry", lambda args: retried.append(args) or Retry())
+    monkeypatch.setattr(send_outbox, "retry", lambda args: retried.append(args) or Retry())
     with pytest.raises(Retry):
-        tasks.send_reminders.run(list(Reminder.objects.values_list("pk", flat=True)))
-    assert retried == [[[Reminder.objects.get(user=member).pk]]]
+        send_outbox.run(list(rows().values_list("pk", flat=True)))
+    assert retried == [[[rows().get(to_user=member).pk]]]
     assert [m.to[0] for m in mail.outbox] == [facilitator.email]
 
 
@@ -223,8 +233,8 @@ def test_a_nudge_goes_to_members_whose_actions_have_no_update_since_the_last_mee
     quiet = SetMembershipFactory(learning_set=learning_set, user__nudge_emails=False).user
     ActionFactory(owner=quiet, learning_set=learning_set, meeting=last)
     dispatch_at(START - timedelta(days=3) + timedelta(minutes=1), django_capture_on_commit_callbacks)
-    nudges = Reminder.objects.filter(kind="nudge")
-    assert list(nudges.values_list("user", "offset_hours", "outcome")) == [(member.pk, 72, "sent")]
+    nudges = rows().filter(kind="nudge")
+    assert list(nudges.values_list("to_user", "ref__offset_hours", "status")) == [(member.pk, 72, "sent")]
     assert [m.to[0] for m in mail.outbox] == [member.email]
     assert "how are your actions going" in mail.outbox[0].subject
 
@@ -241,7 +251,7 @@ def test_dispatch_makes_the_same_number_of_queries_for_one_set_or_ten(db, django
     def count_queries():
         with time_machine.travel(START - timedelta(hours=47), tick=False), CaptureQueriesContext(connection) as ctx:
             reminders.dispatch_due_reminders()
-        Reminder.objects.all().delete()
+        OutboxMessage.objects.all().delete()
         Meeting.objects.all().delete()
         return len(ctx.captured_queries)
 
@@ -250,3 +260,99 @@ def test_dispatch_makes_the_same_number_of_queries_for_one_set_or_ten(db, django
     one = count_queries()
     build(10)
     assert count_queries() == one
+
+
+def local(learning_set, moment):
+    return moment.astimezone(zoneinfo.ZoneInfo(learning_set.timezone)).replace(tzinfo=None)
+
+
+def test_a_meeting_moved_close_in_is_one_message_not_three(
+    learning_set, facilitator, member, django_capture_on_commit_callbacks
+):
+    """Moved to 90 minutes ahead, both reminders' times have come: the change email tells people; neither
+    reminder follows it (one 6 minutes later used to be the 2-hour one)."""
+    now = START - timedelta(days=10)
+    details = scheduling.MeetingDetails(local_start=local(learning_set, START), duration_minutes=120)
+    with time_machine.travel(now, tick=False), django_capture_on_commit_callbacks(execute=True):
+        [meeting] = scheduling.schedule_meetings(learning_set=learning_set, by=facilitator, details=details)
+    moved_at = START - timedelta(days=1)
+    close = scheduling.MeetingDetails(
+        local_start=local(learning_set, moved_at + timedelta(minutes=90)), duration_minutes=120
+    )
+    with time_machine.travel(moved_at, tick=False), django_capture_on_commit_callbacks(execute=True):
+        scheduling.reschedule_meeting(meeting=meeting, by=facilitator, details=close)
+    for minutes in (0, 1, 6, 30, 89):
+        dispatch_at(moved_at + timedelta(minutes=minutes), django_capture_on_commit_callbacks)
+    to_member = [m.subject for m in mail.outbox if m.to == [member.email]]
+    assert len(to_member) == 2 and "changed" in to_member[1], to_member
+    assert sorted(rows().values_list("to_email", "ref__offset_hours", "status", "reason")) == sorted(
+        (person.email, hours, "skipped", "covered by the change email")
+        for person in (facilitator, member)
+        for hours in (2, 48)
+    )
+
+
+def test_a_meeting_moved_to_tomorrow_skips_the_48_hour_reminder_and_keeps_the_2_hour_one(
+    learning_set, facilitator, member, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(START - timedelta(days=10), tick=False), django_capture_on_commit_callbacks(execute=True):
+        [meeting] = scheduling.schedule_meetings(
+            learning_set=learning_set,
+            by=facilitator,
+            details=scheduling.MeetingDetails(local_start=local(learning_set, START), duration_minutes=120),
+        )
+    moved_at = START - timedelta(days=2)
+    new_start = moved_at + timedelta(hours=30)
+    with time_machine.travel(moved_at, tick=False), django_capture_on_commit_callbacks(execute=True):
+        scheduling.reschedule_meeting(
+            meeting=meeting,
+            by=facilitator,
+            details=scheduling.MeetingDetails(local_start=local(learning_set, new_start), duration_minutes=120),
+        )
+    dispatch_at(moved_at + timedelta(minutes=1), django_capture_on_commit_callbacks)
+    dispatch_at(new_start - timedelta(hours=2), django_capture_on_commit_callbacks)
+    assert sorted(rows().values_list("ref__offset_hours", "status", "reason")) == [
+        (2, "sent", ""),
+        (2, "sent", ""),
+        (48, "skipped", "covered by the change email"),
+        (48, "skipped", "covered by the change email"),
+    ]
+    assert sorted(s.split(":")[0] for to, s in sent_to() if to == member.email and s.startswith("Reminder")) == [
+        "Reminder"
+    ]
+
+
+def test_a_meeting_scheduled_close_in_sends_only_the_invitation(
+    learning_set, facilitator, member, django_capture_on_commit_callbacks
+):
+    now = START - timedelta(hours=1)
+    with time_machine.travel(now, tick=False), django_capture_on_commit_callbacks(execute=True):
+        scheduling.schedule_meetings(
+            learning_set=learning_set,
+            by=facilitator,
+            details=scheduling.MeetingDetails(local_start=local(learning_set, START), duration_minutes=120),
+        )
+    dispatch_at(now + timedelta(minutes=1), django_capture_on_commit_callbacks)
+    dispatch_at(now + timedelta(minutes=7), django_capture_on_commit_callbacks)
+    assert len([m for m in mail.outbox if m.to == [member.email]]) == 1
+    assert set(rows().values_list("status", "reason")) == {("skipped", "covered by the invitation")}
+
+
+def test_a_row_that_keeps_failing_is_marked_failed_and_left_alone(meeting, member, monkeypatch):
+    def refuse(self, messages):
+        raise smtplib.SMTPServerDisconnected("the SMTP server went away")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    moment = START - timedelta(hours=47)
+    for attempt in range(outbox.MAX_ATTEMPTS):
+        with time_machine.travel(moment + attempt * (outbox.STALE_CLAIM + timedelta(minutes=1)), tick=False):
+            claimed = reminders.dispatch_due_reminders()
+        assert len(claimed) == 2, attempt
+        for message_id in claimed:
+            with pytest.raises(smtplib.SMTPException):
+                outbox.send(message_id=message_id, now=moment)
+    assert set(rows().values_list("status", "attempts", "reason")) == {
+        ("failed", outbox.MAX_ATTEMPTS, "SMTPServerDisconnected")
+    }
+    with time_machine.travel(moment + timedelta(hours=3), tick=False):
+        assert reminders.dispatch_due_reminders() == []

@@ -61,8 +61,11 @@ NOT_CONTENT = {
     ("meetings.Meeting", "video_link"),
     ("meetings.MeetingEvent", "kind"),
     ("meetings.MeetingEvent", "step"),
-    ("meetings.Reminder", "skip_reason"),
-    ("meetings.Reminder", "last_error"),
+    # The outbox (core) holds kinds, keys of ids, addresses, reasons and errors: never what an email said.
+    ("core.OutboxMessage", "kind"),
+    ("core.OutboxMessage", "key"),
+    ("core.OutboxMessage", "reason"),
+    ("core.OutboxMessage", "last_error"),
     ("core.Heartbeat", "name"),
     ("learning.LibraryItem", "by_line"),  # the author's name as published (names are not content)
 }

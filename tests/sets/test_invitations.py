@@ -6,9 +6,14 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from core import outbox
+from core.models import OutboxMessage
+from core.tasks import send_outbox
 from sets import invitations, services
 from sets.models import Invitation, OrganisationMembership, SetMembership
 from tests.factories import SetMembershipFactory, UserFactory
@@ -21,6 +26,12 @@ def invite(organisation, learning_set, by, email="new@example.org", role="member
         request=invitations.InvitationRequest(email=email, full_name=name, role=role),
         by=by,
     )
+
+
+def dispatch(now):
+    """Beat's outbox pass at `now`; its send tasks run (eagerly) after commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return outbox.dispatch(now=now)
 
 
 def token_from(message) -> str:
@@ -107,8 +118,38 @@ def test_resend_makes_a_new_link_and_kills_the_old_one(sent, admin, django_captu
 
 def test_a_duplicate_delivery_of_the_send_task_sends_nothing(sent):
     invitation, _token = sent
-    assert invitations.send_invitation_email(invitation_id=invitation.pk) is False
+    [row] = OutboxMessage.objects.filter(kind="invitation", ref__invitation=invitation.pk)
+    assert send_outbox.run([row.pk]) == 0
+    assert outbox.send(message_id=row.pk) is False
     assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.to_email) == ("sent", 1, "new@example.org")
+
+
+def test_the_invitation_email_is_written_with_the_invitation_and_rolls_back_with_it(organisation, learning_set, admin):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        invite(organisation, learning_set, admin)
+        assert OutboxMessage.objects.filter(kind="invitation").count() == 1
+        raise RuntimeError("the request failed after the invitation was made")
+    assert (Invitation.objects.count(), OutboxMessage.objects.count(), mail.outbox) == (0, 0, [])
+
+
+def test_a_resend_before_the_first_email_went_sends_one_link(organisation, learning_set, admin):
+    invitation = invite(organisation, learning_set, admin)  # the send task never ran (its commit was not captured)
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        invitations.resend_invitation(invitation=invitation, by=admin)
+        dispatch(now=timezone.now() + outbox.STALE_CLAIM + timedelta(minutes=1))
+    assert [m.to for m in mail.outbox] == [["new@example.org"]]
+    assert sorted(OutboxMessage.objects.values_list("status", "reason")) == [("sent", ""), ("skipped", "resent since")]
+    assert invitations.invitation_for_token(token_from(mail.outbox[0])) == invitation
+
+
+def test_a_revoked_invitation_that_was_waiting_is_not_sent(organisation, learning_set, admin):
+    invitation = invite(organisation, learning_set, admin)
+    invitations.revoke_invitation(invitation=invitation, by=admin)
+    dispatch(now=timezone.now() + outbox.STALE_CLAIM + timedelta(minutes=1))
+    assert mail.outbox == []
+    assert list(OutboxMessage.objects.values_list("status", "reason")) == [("skipped", "revoked")]
 
 
 def test_an_accepted_invitation_cannot_be_resent_or_revoked(sent, admin):
