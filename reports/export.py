@@ -64,7 +64,7 @@ COLUMNS = (
     Column("attendance_rate", _("present / meetings_expected, per cent"), _rate("present", "meetings_expected")),
     Column(
         "progress_due",
-        _("held meetings that had an earlier meeting to report progress since"),
+        _("held meetings before which progress was due from them: they were in the set at the previous one"),
         _field("engagement_due"),
     ),
     Column(
