@@ -82,3 +82,9 @@ def test_the_number_columns_stay_numbers(client, world):
 )
 def test_safe_cell(value, cell):
     assert safe_cell(value) == cell
+
+
+def test_the_report_page_says_how_such_names_are_written(client, world):
+    client.force_login(world.admin)
+    content = client.get(reverse("reports:report", args=[world.organisation.slug])).content.decode()
+    assert "begins like a spreadsheet formula" in content
