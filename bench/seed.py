@@ -154,6 +154,7 @@ def _build(scale: int, bar: Progress) -> dict:
                     role="facilitator" if position == 0 else "member",
                     contract_agreed_version=1,
                     contract_agreed_at=now,
+                    joined_at=now - timedelta(weeks=PAST_MEETINGS + 1),  # before the first past meeting
                 )
             )
     _bulk(SetMembership, memberships, bar, "set members")

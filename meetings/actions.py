@@ -52,11 +52,6 @@ def _clean_text(text: str) -> str:
     return text
 
 
-def _check_due(due_on: date | None) -> None:
-    if due_on is not None and due_on < timezone.localdate():
-        raise ServiceError(_("The due date is in the past. Choose today or a later day."))
-
-
 def next_meeting_date(learning_set) -> date | None:
     """The local date of the set's next meeting (the default due date of an action), if one is scheduled."""
     starts_at = (
@@ -72,10 +67,10 @@ def next_meeting_date(learning_set) -> date | None:
 @transaction.atomic
 def add_own_action(*, owner, learning_set, text: str, due_on: date | None = None, issue=None) -> Action:
     """A member commits to an action between meetings, optionally on one of their issues in that set. Due by the
-    set's next meeting unless a date is given. `learning_set` must be one of the owner's own open sets (the
-    caller checks, through sets/permissions.py)."""
+    set's next meeting unless a date is given (within Action.DUE_DATE). `learning_set` must be one of the owner's
+    own open sets (the caller checks, through sets/permissions.py)."""
     text = _clean_text(text)
-    _check_due(due_on)
+    Action.DUE_DATE.check(due_on)
     if learning_set.is_closed:
         raise ServiceError(_("This set is closed."))
     if issue is not None and (issue.owner_id != owner.pk or issue.learning_set_id != learning_set.pk):
@@ -92,10 +87,10 @@ def add_own_action(*, owner, learning_set, text: str, due_on: date | None = None
 @transaction.atomic
 def edit_action(*, action: Action, by, text: str, due_on: date | None) -> Action:
     """Change an action's wording or re-date it. A due date already in the past may stay as it is, but a new
-    one must not be. Side effects: none beyond the action itself."""
+    one must be within Action.DUE_DATE. Side effects: none beyond the action itself."""
     text = _clean_text(text)
     if due_on != action.due_on:
-        _check_due(due_on)
+        Action.DUE_DATE.check(due_on)
     action.text, action.due_on = text, due_on
     action.save(update_fields=["text", "due_on"])
     return action

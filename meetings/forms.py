@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from meetings import recurrence
-from meetings.models import Attendance, MeetingSeries
+from meetings.models import Attendance, Meeting, MeetingSeries
 from meetings.scheduling import MeetingDetails
 
 
@@ -37,7 +37,7 @@ REPEAT_CHOICES = [(NO_REPEAT, _("Does not repeat")), *MeetingSeries.Frequency.ch
 
 
 class MeetingDetailsForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), validators=[Meeting.DATE])
     time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     duration_minutes = forms.IntegerField(label=_("Length (minutes)"), min_value=30, max_value=8 * 60)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -64,7 +64,9 @@ class ScheduleForm(MeetingDetailsForm):
     count = forms.IntegerField(
         label=_("Number of meetings"), min_value=1, max_value=recurrence.MAX_OCCURRENCES, required=False
     )
-    until = forms.DateField(label=_("Or until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=_("Or until"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[Meeting.DATE]
+    )
 
     def clean(self):
         cleaned = super().clean()

@@ -327,13 +327,14 @@ def update_issue(*, slot: AirtimeSlot, by, facilitating: bool, title: str, summa
 @once_per_form_token
 @transaction.atomic
 def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_on=None) -> Action:
-    """An action the presenter commits to; due by the set's next meeting unless another date is given.
-    It is the presenter's action, whoever typed it."""
+    """An action the presenter commits to; due by the set's next meeting unless another date is given (within
+    Action.DUE_DATE). It is the presenter's action, whoever typed it."""
     _check_running(slot.meeting)
     _presenter_or_facilitator(slot, by, facilitating)
     text = text.strip()
     if not text:
         raise ServiceError(_("Write the action."))
+    Action.DUE_DATE.check(due_on)
     meeting = slot.meeting
     if due_on is None:
         following = (

@@ -4,6 +4,7 @@ and what is recorded in it (questions, reflections, ratings), issues, and action
 import uuid
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.timezones import timezone_choices
+from core.dates import DateRule
 from core.encryption import EncryptedCharField, EncryptedTextField
 
 
@@ -73,6 +75,16 @@ class Meeting(models.Model):
         LIVE = "live", _("In progress")
         ENDED = "ended", _("Ended")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # A meeting's date, or a series' last date, as a person types it (core/dates.py): within five years. Two days
+    # back at most, because the person's zone may be up to a day and more ahead of the set's; the scheduling
+    # services refuse a start in the past to the minute. Checked by the scheduling forms (meetings/forms.py).
+    DATE = DateRule(
+        earliest=relativedelta(days=-2),
+        latest=relativedelta(years=5),
+        too_early=_("That day is in the past: a meeting must be in the future."),
+        too_late=_("That day is too far ahead. Choose a day up to %(latest)s (within five years)."),
+    )
 
     learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="meetings")
     series = models.ForeignKey(MeetingSeries, models.SET_NULL, null=True, blank=True, related_name="meetings")
@@ -226,6 +238,15 @@ class Action(models.Model):
         OPEN = "open", _("Open")
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
+
+    # A due date a person gives (core/dates.py): today or later in their zone, and within five years. Checked by
+    # every service that takes one (meetings/actions.py, meetings/live.py's commit_action).
+    DUE_DATE = DateRule(
+        earliest=relativedelta(),
+        latest=relativedelta(years=5),
+        too_early=_("The due date is in the past. Choose today or a later day."),
+        too_late=_("The due date is too far ahead. Choose a day up to %(latest)s (within five years)."),
+    )
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="actions")
     learning_set = models.ForeignKey("sets.LearningSet", models.CASCADE, related_name="actions")

@@ -15,8 +15,12 @@ PAIR_FIGURES = ["expected", "present", "apologies", "engagement_due", "engaged"]
 # One pass over (held meeting, person expected at it) pairs, grouped by set and month. Plain SQL (it runs as is on
 # PostgreSQL and SQLite) because the ORM cannot join updates to the window between two meetings: each meeting's
 # window starts at the set's previous held meeting (LAG), and progress counts for a pair when the person logged an
-# update on one of the set's actions inside it. Every join is an equi-join the database can hash; nothing is
-# evaluated once per pair. Month numbers are 0, 1, ... from the range's first month, in the organisation's zone.
+# update on one of the set's actions inside it. A person is expected at the meetings that started while they were
+# in the set (joined_at <= start < left_at: none before they joined, none after they left), and progress is due
+# from them before a meeting only when they were in the set for its whole window (joined by the previous meeting),
+# so a newcomer owes no progress before their first meeting. Every join is an equi-join the database can hash
+# (the membership dates only filter the hashed rows); nothing is evaluated once per pair. Month numbers are 0, 1,
+# ... from the range's first month, in the organisation's zone.
 PAIRS_CTES = """
 WITH held AS (
     SELECT m.id, m.learning_set_id, m.starts_at,
@@ -26,9 +30,11 @@ WITH held AS (
 ),
 windows AS (SELECT * FROM held WHERE starts_at >= %(start)s),
 pairs AS (
-    SELECT w.id AS meeting_id, w.learning_set_id, w.starts_at, w.prev_start, sm.user_id
+    SELECT w.id AS meeting_id, w.learning_set_id, w.starts_at, w.prev_start, sm.user_id,
+           CASE WHEN w.prev_start IS NOT NULL AND sm.joined_at <= w.prev_start THEN 1 ELSE 0 END AS progress_due
     FROM windows w
     JOIN {membership} sm ON sm.learning_set_id = w.learning_set_id
+        AND sm.joined_at <= w.starts_at
         AND (sm.left_at IS NULL OR sm.left_at > w.starts_at)
     WHERE {person_pairs}
 ),
@@ -46,8 +52,8 @@ PAIR_COUNTS = """
        COUNT(*) AS expected,
        SUM(CASE WHEN att.present THEN 1 ELSE 0 END) AS present,
        SUM(CASE WHEN att.present THEN 0 WHEN att.rsvp = %(apologies)s THEN 1 ELSE 0 END) AS apologies,
-       SUM(CASE WHEN p.prev_start IS NULL THEN 0 ELSE 1 END) AS engagement_due,
-       COUNT(e.meeting_id) AS engaged
+       SUM(p.progress_due) AS engagement_due,
+       SUM(CASE WHEN p.progress_due = 1 AND e.meeting_id IS NOT NULL THEN 1 ELSE 0 END) AS engaged
 FROM pairs p
 LEFT JOIN {attendance} att ON att.meeting_id = p.meeting_id AND att.user_id = p.user_id
 LEFT JOIN engaged e ON e.meeting_id = p.meeting_id AND e.author_id = p.user_id

@@ -1,4 +1,8 @@
-"""The report as CSV: one row per person per set, streamed line by line from a database cursor."""
+"""The report as CSV: one row per person per set, streamed line by line from a database cursor.
+
+Every cell goes through core.spreadsheet.safe_cell: the text columns (set, person, email, role and the days) are
+neutralised when they begin like a formula, since names and set names are typed by people; the number columns
+(ids, counts, rates) hold Python numbers, which it writes as they are."""
 
 import csv
 from collections.abc import Callable
@@ -7,6 +11,7 @@ from typing import NamedTuple
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.spreadsheet import safe_row
 from reports.people import person_rows
 from reports.rules import rate
 from reports.scope import Scope
@@ -59,7 +64,7 @@ COLUMNS = (
     Column("attendance_rate", _("present / meetings_expected, per cent"), _rate("present", "meetings_expected")),
     Column(
         "progress_due",
-        _("held meetings that had an earlier meeting to report progress since"),
+        _("held meetings before which progress was due from them: they were in the set at the previous one"),
         _field("engagement_due"),
     ),
     Column(
@@ -90,8 +95,9 @@ class _Echo:
 
 
 def csv_lines(scope: Scope):
-    """The CSV's lines, header first; rows come from a server-side cursor on PostgreSQL."""
+    """The CSV's lines, header first; rows come from a server-side cursor on PostgreSQL. Each cell is made safe
+    for a spreadsheet (core/spreadsheet.py)."""
     writer = csv.writer(_Echo())
-    yield writer.writerow([column.heading for column in COLUMNS])
+    yield writer.writerow(safe_row(column.heading for column in COLUMNS))
     for row in person_rows(scope):
-        yield writer.writerow([column.value(row, scope) for column in COLUMNS])
+        yield writer.writerow(safe_row(column.value(row, scope) for column in COLUMNS))

@@ -2,12 +2,14 @@
 
 Definitions (also on the report page and in the README):
 - a meeting counts in the range when it starts in it (the organisation's time zone); held = ended.
-- attendance is counted over (held meeting, person in the set) pairs: everyone who had not left the set when the
-  meeting started is expected; present = checked in; apologies = sent apologies and not present; absent = the rest.
+- attendance is counted over (held meeting, person in the set) pairs: everyone who had joined the set and not left
+  it when the meeting started is expected; present = checked in; apologies = sent apologies and not present;
+  absent = the rest.
 - actions count in the range when they were committed in it; overdue = open and due before today; completion
   rate = done / committed; days to done = completed - committed (median).
-- progress before a meeting: a held meeting with an earlier held meeting, and an expected person who logged
-  progress on an action of the set between the two.
+- progress before a meeting: a held meeting with an earlier held meeting, an expected person who was in the set
+  at that earlier meeting already (progress is due from them), and who logged progress on an action of the set
+  between the two.
 - sets at risk: active sets whose average attendance per held meeting in the range is below the contract's quorum,
   or whose last meeting was longer ago than twice their usual interval (the average gap between held meetings).
 """

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.timezones import timezone_choices
+from core.dates import DateRule
 from sets import contract
 
 
@@ -122,6 +124,14 @@ class LearningSet(models.Model):
         _("number of meetings"), null=True, blank=True, default=8, help_text=_("Typically 4 to 12.")
     )
     term_ends_on = models.DateField(_("term ends on"), null=True, blank=True)
+    # A term's end as a person gives it (core/dates.py): today or later in their zone, within five years. Checked
+    # by create_learning_set and update_learning_set (sets/services.py) when the date is new or changed.
+    TERM_END = DateRule(
+        earliest=relativedelta(),
+        latest=relativedelta(years=5),
+        too_early=_("The term's end date is in the past. Choose today or a later day."),
+        too_late=_("The term's end date is too far ahead. Choose a day up to %(latest)s (within five years)."),
+    )
     contract_version = models.PositiveIntegerField(default=1)
     contract_updated_at = models.DateTimeField(default=django_timezone.now)
 

@@ -140,19 +140,23 @@ def set_two_factor_requirement(*, organisation: Organisation, required: bool, by
 @once_per_form_token
 @transaction.atomic
 def create_learning_set(*, organisation: Organisation, by, **fields) -> LearningSet:
-    """Create a set. Its contract starts from the template in sets/contract.py unless `fields` say otherwise.
-    Once per `form_token` (core/form_tokens.py)."""
+    """Create a set. Its contract starts from the template in sets/contract.py unless `fields` say otherwise; a
+    term end date must be within LearningSet.TERM_END. Once per `form_token` (core/form_tokens.py)."""
+    LearningSet.TERM_END.check(fields.get("term_ends_on"))
     return LearningSet.objects.create(organisation=organisation, **fields)
 
 
 @transaction.atomic
 def update_learning_set(*, learning_set: LearningSet, by, changes: dict) -> LearningSet:
-    """Change a set's details or contract. A change to the contract asks every member to agree again."""
+    """Change a set's details or contract. A change to the contract asks every member to agree again. A new term
+    end date must be within LearningSet.TERM_END (one that has passed may stay as it is)."""
     if learning_set.is_closed:
         raise ServiceError(_("This set is closed; its record can no longer be changed."))
     changed = [name for name, value in changes.items() if getattr(learning_set, name) != value]
     if not changed:
         return learning_set
+    if "term_ends_on" in changed:
+        LearningSet.TERM_END.check(changes["term_ends_on"])
     for name in changed:
         setattr(learning_set, name, changes[name])
     if any(name in CONTRACT_FIELDS for name in changed):

@@ -312,10 +312,13 @@ def set_create(request, org_slug):
         except DuplicateSubmission as duplicate:
             messages.info(request, str(duplicate))
             return redirect("sets:organisation", org_slug=organisation.slug)
-        messages.success(
-            request, _("%(name)s is set up. Invite its facilitator and members.") % {"name": learning_set.name}
-        )
-        return redirect("sets:detail", set_id=learning_set.pk)
+        except services.ServiceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("%(name)s is set up. Invite its facilitator and members.") % {"name": learning_set.name}
+            )
+            return redirect("sets:detail", set_id=learning_set.pk)
     return render(request, "sets/set_form.html", {"organisation": organisation, "form": form, "creating": True})
 
 

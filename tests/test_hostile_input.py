@@ -43,6 +43,8 @@ HOSTILE = [
     "99999999999999999999",
     "2026-02-30",
     "9999-99-99",
+    "0001-01-01",
+    "9999-12-31",
     "0000-00-00T25:61",
     "Mars/Olympus_Mons",
     "../../etc/passwd",
@@ -240,7 +242,10 @@ def test_a_nul_character_is_refused_with_a_clear_message_and_nothing_saved(clien
     assert client.get(reverse("meetings:my-actions"), {"status": "open\x00"}).status_code == 400
 
 
-QUERY_VALUES = ["", "abc", "-1", "0", "99999999999999999999", "²", "2026-02-30", "Mars/Olympus_Mons", MARKUP]
+QUERY_VALUES = [
+    "", "abc", "-1", "0", "99999999999999999999", "²", "2026-02-30", "0001-01-01", "9999-12-31", "Mars/Olympus_Mons",
+    MARKUP,
+]  # fmt: skip
 
 
 def test_hostile_query_strings_never_break_a_page(world):

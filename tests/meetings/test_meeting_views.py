@@ -65,7 +65,14 @@ def test_facilitator_schedules_a_weekly_series(client, learning_set, facilitator
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"date": "2027-02-01"}, "The first meeting must be in the future."),
+        ({"date": "2027-03-01", "time": "09:00"}, "The first meeting must be in the future."),
+        ({"date": "2027-02-01"}, "That day is in the past: a meeting must be in the future."),
+        # Bounds on the dates themselves (Meeting.DATE): 0001-01-01 at 00:30 used to overflow into a 500 in a zone
+        # ahead of UTC, and a meeting in the year 9999 was scheduled.
+        ({"date": "0001-01-01", "time": "00:30"}, "That day is in the past: a meeting must be in the future."),
+        ({"date": "9999-12-31", "time": "23:30"}, "That day is too far ahead. Choose a day up to"),
+        ({"date": "2032-03-02"}, "That day is too far ahead. Choose a day up to 1 Mar 2032 (within five years)."),
+        ({"repeat": "weekly", "until": "9999-12-31"}, "That day is too far ahead."),
         ({"repeat": "weekly"}, "A repeating meeting needs a number of meetings or an end date."),
         ({"repeat": "every_n_weeks", "count": "3"}, "Say every how many weeks."),
         ({"duration_minutes": "5"}, "Ensure this value is greater than or equal to 30."),

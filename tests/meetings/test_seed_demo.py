@@ -36,6 +36,10 @@ def test_the_demo_is_realistic_and_safe_to_run_twice(db):
     assert Meeting.objects.filter(status="scheduled").count() == 12
     assert Meeting.objects.filter(status="ended").count() == 6
     assert Action.objects.count() == 18 and ActionUpdate.objects.count() == 12
+    # Everyone joined their set before its first meeting, so the demo's report expects them at every one.
+    for membership in SetMembership.objects.select_related("learning_set"):
+        first_meeting = membership.learning_set.meetings.order_by("starts_at").first()
+        assert membership.joined_at < first_meeting.starts_at
     second = seed()
     assert "already there; nothing changed" in second
     assert counts() == after_first
@@ -54,6 +58,8 @@ def test_scale_builds_n_sets_of_ten_and_runs_once(db):
     organisation = Organisation.objects.get(slug="scale-3")
     assert organisation.learning_sets.count() == 3
     assert SetMembership.objects.filter(learning_set__organisation=organisation).count() == 30
+    first_meeting = Meeting.objects.filter(learning_set__organisation=organisation).order_by("starts_at").first()
+    assert not SetMembership.objects.filter(joined_at__gte=first_meeting.starts_at).exists()
     assert Meeting.objects.filter(learning_set__organisation=organisation).count() == 60
     assert Action.objects.filter(learning_set__organisation=organisation).count() == 300
     assert ActionUpdate.objects.filter(action__learning_set__organisation=organisation).count() == 900

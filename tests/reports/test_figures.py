@@ -1,7 +1,7 @@
 """Every figure of the report on a small organisation built by hand (tests/reports/world.py), with the answers
 worked out here from that data."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -11,7 +11,7 @@ from reports.people import person_rows
 from reports.scope import Scope
 from reports.sets_at_risk import per_set
 from reports.totals import action_totals, attendance_totals, meeting_totals, monthly, presentation_totals
-from sets.models import LearningSet
+from sets.models import LearningSet, SetMembership
 from tests.reports import world as hand
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +201,82 @@ def test_dashboard(world):
         "month": {"total": 2, "held": 1, "to_come": 0, "cancelled": 1, "first_day": date(2026, 6, 1)},
         "pending_invitations": 1,
     }
+
+
+@pytest.fixture
+def late_joiner():
+    with time_machine.travel(hand.NOW, tick=False):
+        yield hand.build_late_joiner()
+
+
+def late_scope(world, end=hand.END, **kwargs):
+    sets = LearningSet.objects.filter(pk=world.learning_set.pk)
+    return Scope(organisation=world.organisation, sets=sets, start=hand.START, end=end, **kwargs)
+
+
+def test_a_late_joiner_is_not_absent_from_the_meetings_before_they_joined(late_joiner):
+    # The issue's example. Up to 9 June: four held meetings, 7 of the 9 people in the set present at each (28 of
+    # 36, 77.8%). Lee joined on 10 June: counting them absent from all four made it 0 of 4 present and progress
+    # 0 of 3 for them, and 28 of 40 (70.0%) for the set.
+    before_joining = late_scope(late_joiner, end=date(2026, 6, 9))
+    lee = next(row for row in person_rows(before_joining) if row["person"] == "Lee Late")
+    assert (lee["meetings_expected"], lee["present"], lee["absent"]) == (0, 0, 0)
+    assert (lee["engagement_due"], lee["engaged"]) == (0, 0)
+    assert attendance_totals(before_joining) == {
+        "expected": 36,
+        "present": 28,
+        "apologies": 4,
+        "absent": 4,
+        "attendance_rate": 77.8,
+        "engagement_due": 27,  # the nine at the second, third and fourth meetings
+        "engaged": 0,
+        "engagement_rate": 0.0,
+    }
+    assert per_set(before_joining)[0]["attendance_rate"] == 77.8
+    assert attendance_totals(late_scope(late_joiner, end=date(2026, 6, 9), person=late_joiner.late))["expected"] == 0
+
+
+def test_a_late_joiner_is_expected_from_their_first_meeting_and_owes_progress_from_their_second(late_joiner):
+    # The whole range: six meetings. Lee is expected at the fifth (present) and sixth (apologies); progress is due
+    # from them only before the sixth (they were in the set at the fifth), where they logged some. The progress
+    # they logged before their first meeting is not counted: none was due there.
+    whole = late_scope(late_joiner)
+    lee = next(row for row in person_rows(whole) if row["person"] == "Lee Late")
+    figures = ["meetings_expected", "present", "apologies", "absent", "engagement_due", "engaged", "committed"]
+    assert [lee[name] for name in figures] == [2, 1, 1, 0, 1, 1, 2]
+    # The nine: 54 pairs, 42 present, 6 apologies; Lee: 2 pairs, 1 present, 1 apologies. Progress due: the nine at
+    # five meetings after the first (45) and Lee at one (1 logged).
+    assert attendance_totals(whole) == {
+        "expected": 56,
+        "present": 43,
+        "apologies": 7,
+        "absent": 6,
+        "attendance_rate": 76.8,
+        "engagement_due": 46,
+        "engaged": 1,
+        "engagement_rate": 2.2,
+    }
+    assert attendance_totals(late_scope(late_joiner, person=late_joiner.late)) == {
+        "expected": 2,
+        "present": 1,
+        "apologies": 1,
+        "absent": 0,
+        "attendance_rate": 50.0,
+        "engagement_due": 1,
+        "engaged": 1,
+        "engagement_rate": 100.0,
+    }
+    # By month: April and May have only the nine; June adds Lee's two meetings.
+    june = next(row for row in monthly(whole) if row["month"] == date(2026, 6, 1))
+    assert (june["expected"], june["present"], june["engagement_due"], june["engaged"]) == (29, 22, 28, 1)
+
+
+def test_a_person_is_expected_at_a_meeting_only_if_they_had_joined_when_it_started(late_joiner):
+    # Expected when the meeting started while they were in the set: joined before its start, left after it.
+    from_the_day = late_joiner.meetings[4].starts_at
+    SetMembership.objects.filter(user=late_joiner.late).update(joined_at=from_the_day)
+    lee = attendance_totals(late_scope(late_joiner, person=late_joiner.late))
+    assert (lee["expected"], lee["engagement_due"]) == (2, 1)
+    SetMembership.objects.filter(user=late_joiner.late).update(joined_at=from_the_day + timedelta(minutes=5))
+    lee = attendance_totals(late_scope(late_joiner, person=late_joiner.late))
+    assert (lee["expected"], lee["engagement_due"]) == (1, 0)

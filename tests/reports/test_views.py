@@ -141,7 +141,7 @@ def grow(organisation, sets: int) -> None:
     for n in range(sets):
         learning_set = LearningSetFactory(organisation=organisation, name=f"Grown {n}")
         people = [
-            SetMembershipFactory(learning_set=learning_set, role=role).user
+            SetMembershipFactory(learning_set=learning_set, role=role, joined_at=now - timedelta(weeks=8)).user
             for role in (SetMembership.Role.FACILITATOR, *[SetMembership.Role.MEMBER] * 3)
         ]
         for weeks in (6, 2):

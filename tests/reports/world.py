@@ -55,7 +55,7 @@ def build() -> World:
         ("b2", beta, SetMembership.Role.MEMBER),
     ]:
         people[key] = SetMembershipFactory(
-            learning_set=learning_set, role=role, user__full_name=f"Person {key.upper()}"
+            learning_set=learning_set, role=role, user__full_name=f"Person {key.upper()}", joined_at=at(1, 5)
         ).user
     SetMembership.objects.filter(learning_set=alpha, user=people["a3"]).update(left_at=at(5, 20))
 
@@ -139,3 +139,54 @@ def build() -> World:
     Invitation.objects.filter(pk=expired.pk).update(expires_at=at(6, 1))
     UserFactory(full_name="Not in this organisation")
     return World(org, alpha, beta, gamma, admin, people, meetings)
+
+
+@dataclass
+class LateJoinerWorld:
+    organisation: object
+    learning_set: LearningSet
+    late: object  # joined after the fourth meeting
+    meetings: list
+
+
+def build_late_joiner() -> LateJoinerWorld:
+    """The issue's example: a set of nine (a facilitator and eight members, in it since January) holds four
+    meetings between April and early June with 7 of 9 present at each (28 of 36, 77.8%); a tenth person joins on
+    10 June, after the fourth; the set then holds two more meetings. Call inside time_machine.travel(NOW)."""
+    org = OrganisationFactory(name="Late Joiner Org", slug="late-joiner", timezone="UTC")
+    learning_set = LearningSetFactory(organisation=org, name="Delta", quorum=4)
+    people = [
+        SetMembershipFactory(
+            learning_set=learning_set,
+            role=SetMembership.Role.FACILITATOR if n == 0 else SetMembership.Role.MEMBER,
+            user__full_name=f"Delta {n}",
+            joined_at=at(1, 5),
+        ).user
+        for n in range(9)
+    ]
+    late = SetMembershipFactory(learning_set=learning_set, user__full_name="Lee Late", joined_at=at(6, 10, 9)).user
+    starts = [at(4, 2), at(4, 23), at(5, 14), at(6, 4), at(6, 18), at(6, 25)]
+    meetings = [
+        Meeting.objects.create(learning_set=learning_set, starts_at=start, status=Meeting.Status.ENDED)
+        for start in starts
+    ]
+    yes, apologies = Attendance.Rsvp.YES, Attendance.Rsvp.APOLOGIES
+    for index, meeting in enumerate(meetings):
+        # Two of the nine miss each meeting (one with apologies), a different two each time.
+        missing = {(2 * index + 1) % 9, (2 * index + 2) % 9}
+        for n, person in enumerate(people):
+            present = n not in missing
+            rsvp = yes if present or n == (2 * index + 1) % 9 else apologies
+            Attendance.objects.create(meeting=meeting, user=person, rsvp=rsvp, present=present)
+    # The newcomer: present at the fifth meeting, apologies for the sixth.
+    Attendance.objects.create(meeting=meetings[4], user=late, rsvp=yes, present=True)
+    Attendance.objects.create(meeting=meetings[5], user=late, rsvp=apologies, present=False)
+    # An action of their own before their first meeting, with progress on it before that meeting (no progress is
+    # due from them there), and one committed at the fifth meeting with progress before the sixth (due, logged).
+    own = Action.objects.create(owner=late, learning_set=learning_set, text="Own action", created_at=at(6, 11))
+    ActionUpdate.objects.create(action=own, author=late, note="progress", created_at=at(6, 12))
+    committed = Action.objects.create(
+        owner=late, learning_set=learning_set, meeting=meetings[4], text="Committed", created_at=at(6, 18, 11)
+    )
+    ActionUpdate.objects.create(action=committed, author=late, note="progress", created_at=at(6, 20))
+    return LateJoinerWorld(org, learning_set, late, meetings)

@@ -139,6 +139,9 @@ class Command(BaseCommand):
                 )
                 if position % 3 != 2:  # some have not agreed yet
                     services.agree_contract(membership=membership)
+            # Everyone has been in the set since before its first meeting (reports expect people from the day
+            # they joined).
+            learning_set.memberships.update(joined_at=now - timedelta(weeks=8))
             self._meetings(learning_set, facilitator, [members[e] for e, _n in people], index, now)
         Invitation.objects.create(
             organisation=organisation,
