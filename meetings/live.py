@@ -3,7 +3,9 @@ meetings/flow.py, and what people record during the meeting. What the room shows
 
 Every control goes through `control_meeting`, which locks the meeting row, checks the version the click was
 made from, applies one flow function, records a MeetingEvent and bumps the version: two facilitators, or a
-double click, never advance twice.
+double click, never advance twice. Every write in the room, controls included, also calls
+`live_version.room_changed`, which bumps the meeting's revision: what the room's poll compares, so what one
+person writes reaches every screen within a step.
 """
 
 from itertools import pairwise
@@ -19,7 +21,7 @@ from core.errors import ServiceError
 from core.form_tokens import once_per_form_token
 from core.queueing import queue_after_commit
 from meetings import flow
-from meetings.live_version import publish_version
+from meetings.live_version import room_changed
 from meetings.models import (
     Action,
     AirtimeSlot,
@@ -100,7 +102,7 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
         raise ServiceError(_("%(name)s already has a slot.") % {"name": presenter.display_name})
     issue = issue_to_present(presenter=presenter, learning_set=learning_set, title=issue_title)
     last = meeting.slots.aggregate(last=Max("order"))["last"]
-    return AirtimeSlot.objects.create(
+    slot = AirtimeSlot.objects.create(
         meeting=meeting,
         presenter=presenter,
         issue=issue,
@@ -109,6 +111,7 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
         questioning_minutes=learning_set.questioning_minutes,
         commitments_minutes=learning_set.commitments_minutes,
     )
+    return slot
 
 
 @transaction.atomic
@@ -120,6 +123,7 @@ def hand_over(*, meeting: Meeting, to, by) -> Meeting:
         raise ServiceError(_("Only someone in the set can run its meeting."))
     meeting.facilitator = to
     meeting.save(update_fields=["facilitator", "updated_at"])
+    room_changed(meeting.pk)
     return meeting
 
 
@@ -157,6 +161,7 @@ def write_process_notes(*, meeting: Meeting, by, notes: str) -> Meeting:
     """The facilitator's notes on how the set worked: visible to facilitators only."""
     meeting.process_notes = notes.strip()
     meeting.save(update_fields=["process_notes", "updated_at"])
+    room_changed(meeting.pk)
     return meeting
 
 
@@ -176,10 +181,12 @@ def first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
 
 
 def _agenda_changed(meeting: Meeting, by, kind: str) -> None:
-    """During the meeting, a change to the running order moves the version on so every page refreshes."""
+    """During the meeting, a change to the running order moves the version on (a "Next" clicked from the old
+    order is stale) and the revision (every page refreshes). Before it, the agenda is read when the room opens:
+    the revision starts moving with the meeting."""
     if meeting.status == Meeting.Status.LIVE:
         Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
-        publish_version(meeting.pk, meeting.version + 1)
+        room_changed(meeting.pk)
         steps = plan_for(meeting).steps()
         MeetingEvent.objects.create(meeting=meeting, kind=kind, step=steps[meeting.step_index].key, actor=by)
 
@@ -218,8 +225,8 @@ def move_slot(*, slot: AirtimeSlot, by, earlier: bool) -> None:
 def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes: int = 5) -> Meeting:
     """Apply one facilitator control (start, next, back, pause, resume, extend, end) to a meeting.
 
-    Side effects: a MeetingEvent row; the meeting's version goes up by one. Raises StaleVersion when `version`
-    is not the meeting's current one, ServiceError when the control does not apply."""
+    Side effects: a MeetingEvent row; the meeting's version and revision go up by one. Raises StaleVersion when
+    `version` is not the meeting's current one, ServiceError when the control does not apply."""
     if control not in CONTROLS:
         raise ServiceError(_("Unknown control."))
     meeting = Meeting.objects.select_for_update().select_related("learning_set").get(pk=meeting_id)
@@ -265,7 +272,7 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     for name, value in fields.items():
         setattr(meeting, name, value)
     meeting.version = version + 1
-    publish_version(meeting.pk, meeting.version)
+    meeting.revision = room_changed(meeting.pk)
     if meeting.status == Meeting.Status.ENDED:
         queue_after_commit("meetings.send_meeting_summaries", meeting.pk)
     MeetingEvent.objects.create(meeting=meeting, kind=control, step=step.key, actor=by, at=now)
@@ -289,6 +296,7 @@ def mark_present(*, meeting: Meeting, user, present: bool, by) -> Attendance:
     attendance.present = present
     attendance.checked_in_at = timezone.now() if present else None
     attendance.save(update_fields=["present", "checked_in_at"])
+    room_changed(meeting.pk)
     return attendance
 
 
@@ -298,6 +306,7 @@ def write_checkin_note(*, meeting: Meeting, user, note: str) -> Attendance:
     attendance, _created = Attendance.objects.get_or_create(meeting=meeting, user=user)
     attendance.checkin_note = note.strip()[:500]
     attendance.save(update_fields=["checkin_note"])
+    room_changed(meeting.pk)
     return attendance
 
 
@@ -320,6 +329,7 @@ def update_issue(*, slot: AirtimeSlot, by, facilitating: bool, title: str, summa
     if slot.issue_id != issue.pk:
         slot.issue = issue
         slot.save(update_fields=["issue"])
+    room_changed(slot.meeting_id)
     return issue
 
 
@@ -343,7 +353,7 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
             .first()
         )
         due_on = timezone.localdate(following) if following else None
-    return Action.objects.create(
+    action = Action.objects.create(
         owner_id=slot.presenter_id,
         learning_set_id=meeting.learning_set_id,
         meeting=meeting,
@@ -351,6 +361,8 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
         text=text[:2000],
         due_on=due_on,
     )
+    room_changed(meeting.pk)
+    return action
 
 
 @once_per_form_token
@@ -366,7 +378,9 @@ def capture_question(*, slot: AirtimeSlot, by, text: str) -> Question:
     text = text.strip()
     if not text:
         raise ServiceError(_("Write the question."))
-    return Question.objects.create(slot=slot, author=by, text=text[:2000])
+    question = Question.objects.create(slot=slot, author=by, text=text[:2000])
+    room_changed(meeting.pk)
+    return question
 
 
 @once_per_form_token
@@ -378,7 +392,7 @@ def write_reflection(
         raise ServiceError(_("Reflections are written in or after the meeting."))
     if not (situation.strip() or myself.strip() or relating.strip()):
         raise ServiceError(_("Write at least one of the three."))
-    return Reflection.objects.create(
+    reflection = Reflection.objects.create(
         meeting=meeting,
         author=by,
         about_situation=situation.strip(),
@@ -387,6 +401,8 @@ def write_reflection(
         shared=shared,
         closing=closing,
     )
+    room_changed(meeting.pk)
+    return reflection
 
 
 @transaction.atomic
@@ -400,6 +416,7 @@ def rate_process(*, meeting: Meeting, by, rating: int, went_well: str = "", do_b
         author=by,
         defaults={"rating": rating, "went_well": went_well.strip(), "do_better": do_better.strip()},
     )
+    room_changed(meeting.pk)
     return rated
 
 

@@ -88,13 +88,16 @@ class Meeting(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     # The live state (meetings/flow.py's State), changed only through live.control_meeting, which bumps
-    # `version` so that a stale click is refused and participants' pages know when to refresh.
+    # `version` so that a stale click is refused (the controls' compare-and-set).
     step_index = models.PositiveSmallIntegerField(null=True, blank=True)
     step_started_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(default=0)
     extra_minutes = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)
+    # Bumped by every write in the room (controls, agenda, check-in, issue, questions, actions, reflections,
+    # ratings, hands, hand-over) through live_version.room_changed: what the room's poll compares (`?v=`).
+    revision = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     summary_sent_at = models.DateTimeField(null=True, blank=True)

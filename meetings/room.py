@@ -1,12 +1,12 @@
 """What the live meeting room shows, read in one place: the stage (step, presenter, clock), the workspace of the
 current step (check-in people with their open actions, the presenter's questions and actions, the reflection),
-the agenda before the meeting, the record after it, and the version the room's poll compares.
+the agenda before the meeting, the record after it, and the revision the room's poll compares.
 
 Reads only: the writes are in meetings/live.py, whose plan and state this module reads through its public
 functions. Views add who may do what (sets/permissions.py) on top.
 """
 
-from django.db.models import Avg, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -51,8 +51,23 @@ def stage(meeting: Meeting) -> dict:
             "seconds_left": flow.time_left(state, plan, now),
             "overrun": flow.overrun(state, plan, now),
             "planned_minutes": plan.minutes(step) + state.extra_minutes,
+            "progress": progress(meeting, step, found["slot"]),
         }
     return found
+
+
+def progress(meeting: Meeting, step: flow.Step, slot: AirtimeSlot | None) -> dict:
+    """What the current step has gathered so far, as counts everyone (and the projector) may see: questions
+    captured, actions committed, people who gave a reflection and a rating. One query, for the step's own kind."""
+    if step.phase == flow.QUESTIONING and slot is not None:
+        return {"questions": Question.objects.filter(slot=slot).count()}
+    if step.phase == flow.COMMITMENTS and slot is not None:
+        return {"actions": Action.objects.filter(meeting=meeting, owner_id=slot.presenter_id).count()}
+    if step.phase == flow.REFLECTION:
+        return Meeting.objects.filter(pk=meeting.pk).aggregate(
+            reflected=Count("reflections__author", distinct=True), rated=Count("ratings", distinct=True)
+        )
+    return {}
 
 
 def still_to_come(meeting: Meeting, slots: list[AirtimeSlot]) -> list[AirtimeSlot]:
@@ -136,14 +151,15 @@ def record(meeting: Meeting, user, slots: list[AirtimeSlot]) -> dict:
     }
 
 
-def polled_version(meeting_id: int, user) -> int | None:
-    """The meeting's version if the user is a current member of its set, else None: one query, for the poll."""
+def polled_revision(meeting_id: int, user) -> int | None:
+    """The meeting's revision (the room's poll token) if the user is a current member of its set, else None: one
+    query, for the poll."""
     row = (
         Meeting.objects.filter(current_membership("learning_set__memberships", user=user), pk=meeting_id)
-        .values("version")
+        .values("revision")
         .first()
     )
-    return None if row is None else row["version"]
+    return None if row is None else row["revision"]
 
 
 def slot_of(meeting: Meeting, slot_id: int) -> AirtimeSlot | None:

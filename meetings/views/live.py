@@ -69,15 +69,15 @@ def projector(request, meeting_id):
 
 
 def live_state(request, meeting_id):
-    """Polled every ~2 s by every participant. An unchanged state for a session already let into the room is
-    answered by meetings.middleware.LiveStatePollMiddleware before it gets here; otherwise one query checks
-    membership and version (and puts the version back in the cache if it fell out). A changed state is rendered
-    only after the full permission check."""
-    version = room.polled_version(meeting_id, request.user)
-    if version is None:
+    """Polled every ~2 s by every participant with the revision it shows (`?v=`). An unchanged state for a session
+    already let into the room is answered by meetings.middleware.LiveStatePollMiddleware before it gets here;
+    otherwise one query checks membership and revision (and puts the revision back in the cache if it fell out).
+    A changed state is rendered only after the full permission check."""
+    revision = room.polled_revision(meeting_id, request.user)
+    if revision is None:
         raise Http404
-    restore_version(meeting_id, version)
-    if request.GET.get("v") == str(version):
+    restore_version(meeting_id, revision)
+    if request.GET.get("v") == str(revision):
         return HttpResponse(status=304)
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     return render(
@@ -131,10 +131,11 @@ def agenda(request, meeting_id):
 
 
 def live_workspace(request, meeting_id):
-    """The forms of the current step, polled like the stage but keyed on the step, so typing survives a pause
-    or an added minute and is replaced only when the step changes."""
+    """The current step's workspace, polled like the stage with the revision it shows (`?v=`): a question
+    captured, an issue saved, an action committed or a hand raised reaches every screen within the step. What
+    someone is typing is kept by static/js/drafts.js across the swap."""
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
-    if request.GET.get("s") == str(meeting.step_index) and meeting.status == Meeting.Status.LIVE:
+    if request.GET.get("v") == str(meeting.revision):
         return HttpResponse(status=304)
     return render(request, "meetings/live.html#workspace", _workspace_context(request, meeting))
 
