@@ -6,7 +6,7 @@ Reads only: the writes are in meetings/live.py, whose plan and state this module
 functions. Views add who may do what (sets/permissions.py) on top.
 """
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,7 +23,7 @@ from meetings.models import (
 )
 from meetings.queries import set_people
 from meetings.term import is_last_of_term
-from sets.models import current_membership
+from sets.models import SetMembership, current_membership
 
 MAX_OPEN_ISSUES = 200
 MAX_CHECKIN_ACTIONS = 300
@@ -75,25 +75,69 @@ def still_to_come(meeting: Meeting, slots: list[AirtimeSlot]) -> list[AirtimeSlo
     return slots[live.first_movable(meeting, slots) :]
 
 
-def checkin(meeting: Meeting, user) -> dict:
-    """The check-in step: the set's people, each with their attendance and their open actions from earlier
-    meetings (each with its latest update), and the viewer's own attendance."""
-    people = list(set_people(meeting.learning_set))
-    attendance = {a.user_id: a for a in Attendance.objects.filter(meeting=meeting)}
-    open_actions: dict[int, list] = {}
+def previous_meeting(meeting: Meeting):
+    """The set's last held meeting before this one, as a queryset of one (for subqueries)."""
+    return (
+        Meeting.objects.held()
+        .filter(learning_set_id=meeting.learning_set_id, starts_at__lt=meeting.starts_at)
+        .order_by("-starts_at")
+    )
+
+
+def review_status(action: Action, day) -> str:
+    """An action's status at check-in: done, dropped, overdue (open and due before the meeting's day) or open."""
+    if action.status != Action.Status.OPEN:
+        return action.status
+    return "overdue" if action.due_on and action.due_on < day else "open"
+
+
+def actions_to_review(meeting: Meeting) -> dict[int, list[Action]]:
+    """Check-in reviews last time's actions: every action committed at the set's previous held meeting (done,
+    dropped or not), every action of the set still open from before, and any closed since that meeting began
+    (an action of one's own done between meetings). By owner, each with `review_status` and `latest_update`.
+    Two queries (the actions, their updates), whatever the number of people."""
+    previous = previous_meeting(meeting)
+    since_last = Q(meeting_id=Subquery(previous.values("pk")[:1])) | Q(
+        completed_at__gte=Subquery(previous.values("starts_at")[:1])
+    )
+    day = timezone.localdate(meeting.starts_at)
+    by_owner: dict[int, list[Action]] = {}
     for action in (
-        Action.objects.filter(learning_set=meeting.learning_set, status=Action.Status.OPEN)
+        Action.objects.filter(learning_set_id=meeting.learning_set_id)
         .exclude(meeting=meeting)
+        .filter(Q(status=Action.Status.OPEN) | since_last)
         .prefetch_related("updates")
         .order_by("owner_id", "created_at")[:MAX_CHECKIN_ACTIONS]
     ):
         updates = list(action.updates.all())  # prefetched, in time order
         action.latest_update = updates[-1] if updates else None
-        open_actions.setdefault(action.owner_id, []).append(action)
+        action.review_status = review_status(action, day)
+        by_owner.setdefault(action.owner_id, []).append(action)
+    return by_owner
+
+
+def checkin(meeting: Meeting, user) -> dict:
+    """The check-in step: the set's people, each with their attendance (here, apologies, not here yet) and last
+    time's actions to review (`actions_to_review`), the counts of each, and the viewer's own attendance."""
+    people = list(set_people(meeting.learning_set))
+    attendance = {a.user_id: a for a in Attendance.objects.filter(meeting=meeting)}
+    actions = actions_to_review(meeting)
+    counts = {"here": 0, "apologies": 0, "missing": 0}
     for membership in people:
         membership.attendance = attendance.get(membership.user_id)
-        membership.open_actions = open_actions.get(membership.user_id, [])
-    return {"people": people, "my_attendance": attendance.get(user.pk)}
+        membership.presence = presence_of(membership.attendance)
+        membership.review = actions.get(membership.user_id, [])
+        counts[membership.presence] += 1
+    return {"people": people, "my_attendance": attendance.get(user.pk), "presence_counts": counts}
+
+
+def presence_of(attendance: Attendance | None) -> str:
+    """here (marked present), apologies (replied so, and not here), or missing."""
+    if attendance is not None and attendance.present:
+        return "here"
+    if attendance is not None and attendance.rsvp == Attendance.Rsvp.APOLOGIES:
+        return "apologies"
+    return "missing"
 
 
 def presenting(meeting: Meeting, slot: AirtimeSlot) -> dict:
@@ -140,7 +184,7 @@ def record(meeting: Meeting, user, slots: list[AirtimeSlot]) -> dict:
     plan = live.plan_for(meeting, slots)
     actual = live.actual_minutes(meeting)
     return {
-        "attendance": Attendance.objects.filter(meeting=meeting, present=True).select_related("user"),
+        **attendance_record(meeting),
         "actions": Action.objects.filter(meeting=meeting).select_related("owner").order_by("owner__full_name"),
         "questions": Question.objects.filter(slot__meeting=meeting).select_related("slot__presenter"),
         "reflections": Reflection.objects.filter(meeting=meeting)
@@ -149,6 +193,32 @@ def record(meeting: Meeting, user, slots: list[AirtimeSlot]) -> dict:
         "rating": meeting.ratings.aggregate(average=Avg("rating"))["average"],
         "minutes": [(step, plan.minutes(step), actual.get(step.key)) for step in plan.steps() if step.phase != "ended"],
     }
+
+
+def attendance_record(meeting: Meeting) -> dict:
+    """Who was there: present (marked so), apologies (replied so and not there) and absent (who was in the set
+    at the time and neither), each by name. One query."""
+    reply = Attendance.objects.filter(meeting=meeting, user=OuterRef("pk"))
+    in_the_set = SetMembership.objects.filter(
+        learning_set_id=meeting.learning_set_id, joined_at__lte=meeting.ended_at or meeting.ends_at
+    ).filter(Q(left_at=None) | Q(left_at__gte=meeting.starts_at))
+    people = (
+        User.objects.filter(
+            Q(pk__in=Attendance.objects.filter(meeting=meeting).values("user_id"))
+            | Q(pk__in=in_the_set.values("user_id"))
+        )
+        .annotate(was_present=Subquery(reply.values("present")[:1]), reply=Subquery(reply.values("rsvp")[:1]))
+        .order_by("full_name", "pk")
+    )
+    found = {"present": [], "apologies": [], "absent": []}
+    for person in people:
+        if person.was_present:
+            found["present"].append(person)
+        elif person.reply == Attendance.Rsvp.APOLOGIES:
+            found["apologies"].append(person)
+        else:
+            found["absent"].append(person)
+    return found
 
 
 def polled_revision(meeting_id: int, user) -> int | None:

@@ -43,6 +43,7 @@ def _workspace_context(request, meeting) -> dict:
         context["to_come"] = room.still_to_come(meeting, context["slots"])
     if step.phase == "checkin":
         context |= room.checkin(meeting, request.user)
+        context["sees_reply_notes"] = permissions.can_facilitate(meeting.learning_set)  # as on the meeting page
     elif slot is not None:
         context |= room.presenting(meeting, slot)
     elif step.phase == "reflection":
