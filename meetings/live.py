@@ -33,7 +33,7 @@ from meetings.models import (
     Question,
     Reflection,
 )
-from meetings.queries import is_current_member
+from meetings.queries import is_current_member, set_people
 
 START = "start"
 
@@ -290,7 +290,8 @@ def _check_running(meeting: Meeting) -> None:
 
 @transaction.atomic
 def mark_present(*, meeting: Meeting, user, present: bool, by) -> Attendance:
-    """The facilitator marks who is here (a late arrival too: the time is kept)."""
+    """Who is here: the person running the meeting marks (or corrects) anyone, a member themselves through
+    `check_in_myself` (a late arrival too: the time is kept)."""
     _check_running(meeting)
     attendance, _created = Attendance.objects.get_or_create(meeting=meeting, user=user)
     attendance.present = present
@@ -298,6 +299,31 @@ def mark_present(*, meeting: Meeting, user, present: bool, by) -> Attendance:
     attendance.save(update_fields=["present", "checked_in_at"])
     room_changed(meeting.pk)
     return attendance
+
+
+@transaction.atomic
+def check_in_myself(*, meeting: Meeting, by) -> Attendance:
+    """ "I'm here": a member marks themselves present (once: pressing it again keeps the first time)."""
+    _check_running(meeting)
+    attendance = Attendance.objects.filter(meeting=meeting, user=by).first()
+    if attendance is not None and attendance.present:
+        return attendance
+    return mark_present(meeting=meeting, user=by, present=True, by=by)
+
+
+@transaction.atomic
+def mark_expected_present(*, meeting: Meeting, by) -> int:
+    """One click for the person running the meeting: everyone in the set who replied "I'll be there" and is not
+    marked yet is marked present now. Returns how many were marked."""
+    _check_running(meeting)
+    marked = (
+        Attendance.objects.filter(meeting=meeting, rsvp=Attendance.Rsvp.YES, present=False)
+        .filter(user__in=set_people(meeting.learning_set_id).values("user_id"))
+        .update(present=True, checked_in_at=timezone.now())
+    )
+    if marked:
+        room_changed(meeting.pk)
+    return marked
 
 
 @transaction.atomic

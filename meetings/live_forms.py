@@ -95,6 +95,14 @@ class PresentForm(LiveForm):
     present = FlagField("1")
 
 
+class HereForm(LiveForm):
+    """ "I'm here": the person sending it, nobody else."""
+
+
+class ExpectedPresentForm(LiveForm):
+    """ "Mark everyone who said they'd come as here": no fields."""
+
+
 class CheckinForm(LiveForm):
     note = free_text()
 
@@ -138,6 +146,8 @@ RECORD_FORMS = {
     "term": TermForm,
     "process_notes": ProcessNotesForm,
     "present": PresentForm,
+    "here": HereForm,
+    "present_expected": ExpectedPresentForm,
     "checkin": CheckinForm,
     "issue": SlotIssueForm,
     "action": SlotActionForm,

@@ -6,7 +6,7 @@ Reads only: the writes are in meetings/live.py, whose plan and state this module
 functions. Views add who may do what (sets/permissions.py) on top.
 """
 
-from django.db.models import Avg, Count, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -128,7 +128,23 @@ def checkin(meeting: Meeting, user) -> dict:
         membership.presence = presence_of(membership.attendance)
         membership.review = actions.get(membership.user_id, [])
         counts[membership.presence] += 1
-    return {"people": people, "my_attendance": attendance.get(user.pk), "presence_counts": counts}
+    expected = sum(
+        1 for m in people if m.attendance and m.attendance.rsvp == Attendance.Rsvp.YES and m.presence != "here"
+    )
+    return {
+        "people": people,
+        "my_attendance": attendance.get(user.pk),
+        "presence_counts": counts,
+        "expected_count": expected,
+    }
+
+
+def meetings_for_room(user):
+    """Meetings as the room loads them (give it to sets/permissions.py): with who runs it, and `viewer_present`
+    (whether the viewer is marked present: a late arrival's "I'm here"), in the same query."""
+    return Meeting.objects.select_related("facilitator").annotate(
+        viewer_present=Exists(Attendance.objects.filter(meeting=OuterRef("pk"), user=user.pk, present=True))
+    )
 
 
 def presence_of(attendance: Attendance | None) -> str:

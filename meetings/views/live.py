@@ -46,6 +46,7 @@ def _workspace_context(request, meeting) -> dict:
         context["sees_reply_notes"] = permissions.can_facilitate(meeting.learning_set)  # as on the meeting page
     elif slot is not None:
         context |= room.presenting(meeting, slot)
+        context["not_here_yet"] = meeting.status == Meeting.Status.LIVE and not meeting.viewer_present
     elif step.phase == "reflection":
         context |= room.reflecting(meeting, request.user)
         context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
@@ -53,7 +54,7 @@ def _workspace_context(request, meeting) -> dict:
 
 
 def live(request, meeting_id):
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     remember_room(request.session, meeting.pk)
     context = _workspace_context(request, meeting)
     if meeting.status == Meeting.Status.SCHEDULED:
@@ -64,7 +65,7 @@ def live(request, meeting_id):
 
 def projector(request, meeting_id):
     """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     remember_room(request.session, meeting.pk)
     return render(request, "meetings/projector.html", _live_context(request, meeting, projector=True))
 
@@ -80,7 +81,7 @@ def live_state(request, meeting_id):
     restore_version(meeting_id, revision)
     if request.GET.get("v") == str(revision):
         return HttpResponse(status=304)
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     return render(
         request, "meetings/live.html#stage", _live_context(request, meeting, projector=bool(request.GET.get("p")))
     )
@@ -88,7 +89,7 @@ def live_state(request, meeting_id):
 
 @require_POST
 def live_control(request, meeting_id):
-    meeting = permissions.meeting_for_runner(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.meeting_for_runner(request.user, room.meetings_for_room(request.user), meeting_id)
     data = ControlForm(request.POST).checked()
     try:
         live_services.control_meeting(
@@ -102,7 +103,7 @@ def live_control(request, meeting_id):
 @require_POST
 def agenda(request, meeting_id):
     """Before the meeting: add a presenter, remove one, or move one up or down the running order."""
-    meeting = permissions.meeting_for_runner(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.meeting_for_runner(request.user, room.meetings_for_room(request.user), meeting_id)
     try:
         data = AgendaForm(request.POST).checked()
         action = data["action"]
@@ -135,7 +136,7 @@ def live_workspace(request, meeting_id):
     """The current step's workspace, polled like the stage with the revision it shows (`?v=`): a question
     captured, an issue saved, an action committed or a hand raised reaches every screen within the step. What
     someone is typing is kept by static/js/drafts.js across the swap."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     if request.GET.get("v") == str(meeting.revision):
         return HttpResponse(status=304)
     return render(request, "meetings/live.html#workspace", _workspace_context(request, meeting))
@@ -186,6 +187,18 @@ def _record_present(request, meeting, form, facilitating):
     if person is None:
         raise Http404
     live_services.mark_present(meeting=meeting, user=person, present=data["present"], by=request.user)
+
+
+def _record_here(request, meeting, form, facilitating):
+    form.checked()
+    live_services.check_in_myself(meeting=meeting, by=request.user)  # only ever the person asking
+
+
+def _record_present_expected(request, meeting, form, facilitating):
+    if not facilitating:
+        raise PermissionDenied
+    form.checked()
+    live_services.mark_expected_present(meeting=meeting, by=request.user)
 
 
 def _record_checkin(request, meeting, form, facilitating):
@@ -249,6 +262,8 @@ RECORDERS = {
     "term": _record_term,
     "process_notes": _record_process_notes,
     "present": _record_present,
+    "here": _record_here,
+    "present_expected": _record_present_expected,
     "checkin": _record_checkin,
     "issue": _record_issue,
     "action": _record_action,
@@ -261,7 +276,7 @@ RECORDERS = {
 @require_POST
 def live_record(request, meeting_id):
     """Everything written during the meeting goes through here, one `kind` at a time."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     facilitating = permissions.can_run_meeting(request.user, meeting)
     kind = request.POST.get("kind")
     try:
@@ -280,7 +295,7 @@ def live_record(request, meeting_id):
 
 def record(request, meeting_id):
     """After the meeting: who came, who presented what, the actions, shared reflections and the real minutes."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     context = _live_context(request, meeting)
     context |= room.record(meeting, request.user, context["slots"])
     context["show_process_notes"] = permissions.can_run_meeting(request.user, meeting)

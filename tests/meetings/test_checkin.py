@@ -164,3 +164,71 @@ def test_check_in_with_last_times_actions_makes_a_fixed_number_of_queries(
     live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="end", version=1)
     with django_assert_max_num_queries(11):  # as before: the attendance record is one query
         assert client.get(reverse("meetings:record", args=[meeting.pk])).status_code == 200
+
+
+def post(client, meeting, **data):
+    return client.post(reverse("meetings:live-record", args=[meeting.pk]), data)
+
+
+def test_a_member_says_im_here_for_themselves_only(client, meeting, learning_set, facilitator, member):
+    other = SetMembershipFactory(learning_set=learning_set).user
+    start(meeting, facilitator)
+    client.force_login(member)
+    page = client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    assert page.count("I'm here") == 1  # their own row only
+    before = Meeting.objects.get(pk=meeting.pk).revision
+    assert post(client, meeting, kind="here", user=other.pk).status_code == 302  # `user` is ignored
+    mine = Attendance.objects.get(meeting=meeting, user=member)
+    assert mine.present and mine.checked_in_at is not None
+    assert not Attendance.objects.filter(meeting=meeting, user=other).exists()
+    assert Meeting.objects.get(pk=meeting.pk).revision == before + 1
+    post(client, meeting, kind="here")  # again: the first time is kept
+    assert Attendance.objects.get(meeting=meeting, user=member).checked_in_at == mine.checked_in_at
+    # Marking someone else, or everyone, is for the person running the meeting.
+    assert post(client, meeting, kind="present", user=other.pk, present="1").status_code == 403
+    assert post(client, meeting, kind="present_expected").status_code == 403
+    # The facilitator corrects it.
+    client.force_login(facilitator)
+    post(client, meeting, kind="present", user=member.pk, present="0")
+    assert Attendance.objects.get(meeting=meeting, user=member).present is False
+
+
+def test_im_here_needs_a_running_meeting(client, meeting, member):
+    client.force_login(member)
+    response = client.post(reverse("meetings:live-record", args=[meeting.pk]), {"kind": "here"}, follow=True)
+    assert "not running" in response.content.decode()
+    assert not Attendance.objects.filter(present=True).exists()
+
+
+def test_everyone_who_said_they_would_come_is_marked_here_in_one_click(
+    client, meeting, learning_set, facilitator, member
+):
+    coming = SetMembershipFactory(learning_set=learning_set).user
+    away = SetMembershipFactory(learning_set=learning_set).user
+    gone = SetMembershipFactory(learning_set=learning_set)
+    for person, rsvp in ((member, "yes"), (coming, "yes"), (away, "apologies"), (gone.user, "yes")):
+        Attendance.objects.create(meeting=meeting, user=person, rsvp=rsvp)
+    gone.left_at = timezone.now()
+    gone.save(update_fields=["left_at"])
+    start(meeting, facilitator)
+    client.force_login(member)
+    post(client, meeting, kind="here")
+    early = Attendance.objects.get(meeting=meeting, user=member).checked_in_at
+    client.force_login(facilitator)
+    page = client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+    assert "Mark the 1 person who said they'd come as here" in page
+    post(client, meeting, kind="present_expected")
+    present = set(Attendance.objects.filter(meeting=meeting, present=True).values_list("user_id", flat=True))
+    assert present == {member.pk, coming.pk}  # not the apologies, not someone who has left the set
+    assert Attendance.objects.get(meeting=meeting, user=member).checked_in_at == early
+    assert live.mark_expected_present(meeting=Meeting.objects.get(pk=meeting.pk), by=facilitator) == 0
+
+
+def test_a_late_arrival_says_im_here_from_any_step(client, meeting, facilitator, member):
+    start(meeting, facilitator)
+    live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="next", version=1)
+    client.force_login(member)
+    url = reverse("meetings:live", args=[meeting.pk])
+    assert "Arrived late?" in client.get(url).content.decode()
+    post(client, meeting, kind="here")
+    assert "Arrived late?" not in client.get(url).content.decode()
