@@ -8,6 +8,7 @@ double click, never advance twice. Every write in the room, controls included, a
 person writes reaches every screen within a step.
 """
 
+from datetime import timedelta
 from itertools import pairwise
 
 from django.core.exceptions import PermissionDenied
@@ -279,8 +280,37 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     return meeting
 
 
-# What people record during the meeting. Each checks the meeting is running (or, for reflections, running or
-# just ended) and who may write what; permissions on the meeting itself are checked by the view.
+# What people record during the meeting. Each checks the meeting is running (or, for reflections and ratings,
+# running or ended less than REFLECTION_WINDOW ago) and who may write what; permissions on the meeting itself are
+# checked by the view.
+
+
+# Reflections and ratings can still be given this long after the meeting ends (for the one who had to leave
+# early, or who wants to sleep on it); the room shows their forms until then.
+REFLECTION_WINDOW = timedelta(hours=24)
+
+
+def reflections_close_at(meeting: Meeting):
+    """When an ended meeting stops taking reflections and ratings (None while it has not ended)."""
+    if meeting.status != Meeting.Status.ENDED or meeting.ended_at is None:
+        return None
+    return meeting.ended_at + REFLECTION_WINDOW
+
+
+def reflections_open(meeting: Meeting, now=None) -> bool:
+    """Reflections and ratings are given during the meeting and for REFLECTION_WINDOW after it ends."""
+    if meeting.status == Meeting.Status.LIVE:
+        return True
+    closes = reflections_close_at(meeting)
+    return closes is not None and (now or timezone.now()) <= closes
+
+
+def _check_reflections_open(meeting: Meeting, before: str) -> None:
+    if reflections_open(meeting):
+        return
+    if reflections_close_at(meeting) is not None:
+        raise ServiceError(_("Reflections and ratings closed a day after the meeting ended."))
+    raise ServiceError(before)
 
 
 def _check_running(meeting: Meeting) -> None:
@@ -414,8 +444,7 @@ def capture_question(*, slot: AirtimeSlot, by, text: str) -> Question:
 def write_reflection(
     *, meeting: Meeting, by, situation: str, myself: str, relating: str, shared: bool, closing: bool = False
 ) -> Reflection:
-    if meeting.status not in (Meeting.Status.LIVE, Meeting.Status.ENDED):
-        raise ServiceError(_("Reflections are written in or after the meeting."))
+    _check_reflections_open(meeting, _("Reflections are written in or after the meeting."))
     if not (situation.strip() or myself.strip() or relating.strip()):
         raise ServiceError(_("Write at least one of the three."))
     reflection = Reflection.objects.create(
@@ -433,8 +462,7 @@ def write_reflection(
 
 @transaction.atomic
 def rate_process(*, meeting: Meeting, by, rating: int, went_well: str = "", do_better: str = "") -> ProcessRating:
-    if meeting.status not in (Meeting.Status.LIVE, Meeting.Status.ENDED):
-        raise ServiceError(_("The set rates its process in or after the meeting."))
+    _check_reflections_open(meeting, _("The set rates its process in or after the meeting."))
     if not 1 <= rating <= 10:
         raise ServiceError(_("Rate from 1 to 10."))
     rated, _created = ProcessRating.objects.update_or_create(

@@ -19,6 +19,8 @@ from meetings.live_version import remember_room, restore_version
 from meetings.models import Meeting
 from sets import permissions
 
+SAVED_KIND = "live_saved_kind"
+
 
 def _live_context(request, meeting, *, projector: bool = False) -> dict:
     """What the stage (step, presenter, issue, clock) shows; the same for the page and the polled partial."""
@@ -50,6 +52,11 @@ def _workspace_context(request, meeting) -> dict:
     elif step.phase == "reflection":
         context |= room.reflecting(meeting, request.user)
         context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
+    elif meeting.status == Meeting.Status.ENDED:
+        context["reflections_close_at"] = live_services.reflections_close_at(meeting)
+        context["reflections_open"] = live_services.reflections_open(meeting)
+        if context["reflections_open"]:
+            context |= room.reflecting(meeting, request.user)
     return context
 
 
@@ -57,6 +64,8 @@ def live(request, meeting_id):
     meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     remember_room(request.session, meeting.pk)
     context = _workspace_context(request, meeting)
+    # What was just saved, for static/js/drafts.js to drop its draft (set by live_record, shown once).
+    context["saved_kind"] = request.session.pop(SAVED_KIND, "")
     if meeting.status == Meeting.Status.SCHEDULED:
         context |= room.agenda(meeting, request.user, context["slots"])
         context["set_facilitates"] = permissions.can_facilitate(meeting.learning_set)
@@ -286,8 +295,10 @@ def live_record(request, meeting_id):
         form.is_valid()
         RECORDERS[kind](request, meeting, form, facilitating)
         messages.success(request, _("Saved."))
+        request.session[SAVED_KIND] = kind
     except DuplicateSubmission as duplicate:
         messages.info(request, str(duplicate))
+        request.session[SAVED_KIND] = kind
     except ServiceError as error:
         messages.error(request, str(error))
     return redirect("meetings:live", meeting_id=meeting.pk)
