@@ -32,6 +32,7 @@ from meetings.models import (
     MeetingEvent,
     ProcessRating,
     Question,
+    RaisedHand,
     Reflection,
 )
 from meetings.queries import is_current_member, set_people
@@ -235,6 +236,7 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
         raise StaleVersion(_("The meeting had already moved on; this page now shows where it is."))
     now = timezone.now()
     plan = plan_for(meeting)
+    previous_index = meeting.step_index
     if control == START:
         if meeting.status != Meeting.Status.SCHEDULED:
             raise ServiceError(_("This meeting has already started."))
@@ -277,6 +279,9 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     if meeting.status == Meeting.Status.ENDED:
         queue_after_commit("meetings.send_meeting_summaries", meeting.pk)
     MeetingEvent.objects.create(meeting=meeting, kind=control, step=step.key, actor=by, at=now)
+    if state.index != previous_index:
+        # A new step: hands raised to ask in the last one are lowered.
+        RaisedHand.objects.filter(meeting=meeting, cleared_at=None).update(cleared_at=now)
     return meeting
 
 
@@ -472,6 +477,38 @@ def rate_process(*, meeting: Meeting, by, rating: int, went_well: str = "", do_b
     )
     room_changed(meeting.pk)
     return rated
+
+
+def _check_questioning(meeting: Meeting) -> None:
+    _check_running(meeting)
+    if flow.current(state_of(meeting), plan_for(meeting)).phase != flow.QUESTIONING:
+        raise ServiceError(_("Hands are raised during questioning."))
+
+
+@transaction.atomic
+def raise_hand(*, meeting: Meeting, by) -> RaisedHand:
+    """A member of the set raises a hand to ask next, during questioning (again: their place is kept)."""
+    _check_questioning(meeting)
+    if not is_current_member(meeting.learning_set_id, by):
+        raise ServiceError(_("Only people in the set raise a hand."))
+    hand = RaisedHand.objects.filter(meeting=meeting, user=by, cleared_at=None).first()
+    if hand is None:
+        hand = RaisedHand.objects.create(meeting=meeting, user=by)
+        room_changed(meeting.pk)
+    return hand
+
+
+@transaction.atomic
+def clear_hands(*, meeting: Meeting, by, user=None) -> int:
+    """Lower raised hands: one person's (`user`; their own, or anyone's for the person running the meeting,
+    which the view checks) or, with `user=None`, everyone's. Returns how many were lowered."""
+    hands = RaisedHand.objects.filter(meeting=meeting, cleared_at=None)
+    if user is not None:
+        hands = hands.filter(user=user)
+    cleared = hands.update(cleared_at=timezone.now())
+    if cleared:
+        room_changed(meeting.pk)
+    return cleared
 
 
 def actual_minutes(meeting: Meeting) -> dict[str, float]:

@@ -103,6 +103,18 @@ class ExpectedPresentForm(LiveForm):
     """ "Mark everyone who said they'd come as here": no fields."""
 
 
+class HandForm(LiveForm):
+    """Raise one's own hand (`raised=1`) or lower it."""
+
+    raised = FlagField("1")
+
+
+class ClearHandsForm(LiveForm):
+    """The person running the meeting lowers one person's hand (`user`) or, without one, everyone's."""
+
+    user = WholeNumberField()
+
+
 class CheckinForm(LiveForm):
     note = free_text()
 
@@ -149,6 +161,8 @@ RECORD_FORMS = {
     "here": HereForm,
     "present_expected": ExpectedPresentForm,
     "checkin": CheckinForm,
+    "hand": HandForm,
+    "clear_hands": ClearHandsForm,
     "issue": SlotIssueForm,
     "action": SlotActionForm,
     "question": QuestionForm,

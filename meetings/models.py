@@ -385,3 +385,25 @@ class ProcessRating(models.Model):
 
     def __str__(self) -> str:
         return f"Rating {self.rating} for meeting {self.meeting_id}"
+
+
+class RaisedHand(models.Model):
+    """A member's raised hand during questioning: they would like to ask next. The queue is the open ones in the
+    order raised; a hand is cleared by its owner, by the person running the meeting, or when the step moves on."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="raised_hands")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    raised_at = models.DateTimeField(default=django_timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"], condition=Q(cleared_at=None), name="one_raised_hand_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["meeting", "raised_at"], name="raised_hand_queue")]
+
+    def __str__(self) -> str:
+        return f"Hand of {self.user_id} in meeting {self.meeting_id}"

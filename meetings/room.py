@@ -19,6 +19,7 @@ from meetings.models import (
     Meeting,
     ProcessRating,
     Question,
+    RaisedHand,
     Reflection,
 )
 from meetings.queries import set_people
@@ -162,6 +163,12 @@ def presenting(meeting: Meeting, slot: AirtimeSlot) -> dict:
         "slot_actions": list(Action.objects.filter(meeting=meeting, owner_id=slot.presenter_id)),
         "questions": list(slot.questions.all()),
     }
+
+
+def hands(meeting: Meeting, user) -> dict:
+    """Questioning's queue of raised hands, in the order raised, and whether the viewer's is among them."""
+    queue = list(RaisedHand.objects.filter(meeting=meeting, cleared_at=None).select_related("user"))
+    return {"hands": queue, "my_hand_raised": any(hand.user_id == user.pk for hand in queue)}
 
 
 def reflecting(meeting: Meeting, user) -> dict:

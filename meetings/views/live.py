@@ -48,6 +48,8 @@ def _workspace_context(request, meeting) -> dict:
         context["sees_reply_notes"] = permissions.can_facilitate(meeting.learning_set)  # as on the meeting page
     elif slot is not None:
         context |= room.presenting(meeting, slot)
+        if step.phase == "questioning":
+            context |= room.hands(meeting, request.user)
         context["not_here_yet"] = meeting.status == Meeting.Status.LIVE and not meeting.viewer_present
     elif step.phase == "reflection":
         context |= room.reflecting(meeting, request.user)
@@ -210,6 +212,23 @@ def _record_present_expected(request, meeting, form, facilitating):
     live_services.mark_expected_present(meeting=meeting, by=request.user)
 
 
+def _record_hand(request, meeting, form, facilitating):
+    if form.checked()["raised"]:
+        live_services.raise_hand(meeting=meeting, by=request.user)
+    else:
+        live_services.clear_hands(meeting=meeting, by=request.user, user=request.user)
+
+
+def _record_clear_hands(request, meeting, form, facilitating):
+    if not facilitating:
+        raise PermissionDenied
+    user_id = form.checked()["user"]
+    person = room.person_in_set(meeting, user_id) if user_id else None
+    if user_id and person is None:
+        raise Http404
+    live_services.clear_hands(meeting=meeting, by=request.user, user=person)
+
+
 def _record_checkin(request, meeting, form, facilitating):
     live_services.write_checkin_note(meeting=meeting, user=request.user, note=form.checked()["note"])
 
@@ -274,6 +293,8 @@ RECORDERS = {
     "here": _record_here,
     "present_expected": _record_present_expected,
     "checkin": _record_checkin,
+    "hand": _record_hand,
+    "clear_hands": _record_clear_hands,
     "issue": _record_issue,
     "action": _record_action,
     "question": _record_question,
