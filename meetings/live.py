@@ -116,17 +116,40 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
     return slot
 
 
-@transaction.atomic
-def hand_over(*, meeting: Meeting, to, by) -> Meeting:
-    """Let a member run this meeting (or give it back with `to=None`)."""
+def _check_runner_choice(meeting: Meeting, to) -> None:
     if meeting.status in (Meeting.Status.ENDED, Meeting.Status.CANCELLED):
         raise ServiceError(_("This meeting is over."))
     if to is not None and not is_current_member(meeting.learning_set_id, to):
         raise ServiceError(_("Only someone in the set can run its meeting."))
+
+
+@transaction.atomic
+def hand_over(*, meeting: Meeting, to, by) -> Meeting:
+    """Let a member run this meeting (or give it back to the set's facilitators with `to=None`), before it or at
+    any point during it: sets rotate facilitation. The set's facilitators can always take it back."""
+    _check_runner_choice(meeting, to)
     meeting.facilitator = to
     meeting.save(update_fields=["facilitator", "updated_at"])
     room_changed(meeting.pk)
     return meeting
+
+
+@transaction.atomic
+def choose_slot_runner(*, slot: AirtimeSlot, to, by) -> AirtimeSlot:
+    """Who runs this presenter's slot (`to=None`: whoever runs the meeting): when the person running the meeting
+    presents, the one they chose runs their three steps, and the controls come back after them. Chosen before
+    the meeting or during it; if the slot is running now, the choice applies at once."""
+    meeting = Meeting.objects.select_for_update().get(pk=slot.meeting_id)
+    _check_runner_choice(meeting, to)
+    slot.run_by = to
+    slot.save(update_fields=["run_by"])
+    if meeting.status == Meeting.Status.LIVE:
+        slots = list(meeting.slots.all())
+        step = flow.current(state_of(meeting), plan_for(meeting, slots))
+        if step.slot is not None and slots[step.slot].pk == slot.pk:
+            Meeting.objects.filter(pk=meeting.pk).update(slot_runner=to)
+    room_changed(meeting.pk)
+    return slot
 
 
 def available_minutes(meeting: Meeting) -> int:
@@ -235,7 +258,8 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     if meeting.version != version:
         raise StaleVersion(_("The meeting had already moved on; this page now shows where it is."))
     now = timezone.now()
-    plan = plan_for(meeting)
+    slots = list(meeting.slots.all())
+    plan = plan_for(meeting, slots)
     previous_index = meeting.step_index
     if control == START:
         if meeting.status != Meeting.Status.SCHEDULED:
@@ -267,6 +291,8 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     step = flow.current(state, plan)
     if step.phase == flow.ENDED:
         fields |= {"status": Meeting.Status.ENDED, "ended_at": now}
+    # The presenter's chosen runner has the controls for their slot's steps, and only then.
+    fields["slot_runner_id"] = slots[step.slot].run_by_id if step.slot is not None else None
     # Compare-and-set on the version: with the row lock this is belt and braces on PostgreSQL, and it is what
     # keeps SQLite (which has no row locks) from advancing twice.
     updated = Meeting.objects.filter(pk=meeting.pk, version=version).update(version=F("version") + 1, **fields)

@@ -105,6 +105,11 @@ class Meeting(models.Model):
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("runs it")
     )
+    # Who runs the current presenter's slot when that presenter chose someone (AirtimeSlot.run_by): set by
+    # live.control_meeting as the meeting enters each step, so the permission check needs no query of its own.
+    slot_runner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     process_notes = EncryptedTextField(_("facilitator's process notes"), blank=True)
 
     objects = MeetingQuerySet.as_manager()
@@ -168,6 +173,10 @@ class AirtimeSlot(models.Model):
     commitments_minutes = models.PositiveSmallIntegerField(default=5)
     bid_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     bid_urgent = models.BooleanField(default=False)
+    # When the person who runs the meeting presents, whoever they chose runs their slot.
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("run by")
+    )
 
     class Meta:
         ordering = ["order", "pk"]

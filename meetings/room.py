@@ -71,6 +71,18 @@ def progress(meeting: Meeting, step: flow.Step, slot: AirtimeSlot | None) -> dic
     return {}
 
 
+def running(meeting: Meeting, user, can_run: bool) -> dict:
+    """Who is running the meeting now: the runner the current presenter chose for their slot, else the member
+    the meeting was handed to, else (None) the set's facilitators; and whether that is the viewer."""
+    runner = meeting.slot_runner or meeting.facilitator
+    return {"runner_now": runner, "viewer_runs_now": can_run and (runner is None or runner.pk == user.pk)}
+
+
+def people_to_hand_to(meeting: Meeting) -> list[User]:
+    """The set's people, by name: whom the meeting (or a presenter's slot) can be handed to."""
+    return [m.user for m in set_people(meeting.learning_set).order_by("user__full_name")]
+
+
 def still_to_come(meeting: Meeting, slots: list[AirtimeSlot]) -> list[AirtimeSlot]:
     """The slots whose place in the running order may still change (during the meeting: turns not begun)."""
     return slots[live.first_movable(meeting, slots) :]
@@ -143,7 +155,7 @@ def checkin(meeting: Meeting, user) -> dict:
 def meetings_for_room(user):
     """Meetings as the room loads them (give it to sets/permissions.py): with who runs it, and `viewer_present`
     (whether the viewer is marked present: a late arrival's "I'm here"), in the same query."""
-    return Meeting.objects.select_related("facilitator").annotate(
+    return Meeting.objects.select_related("facilitator", "slot_runner").annotate(
         viewer_present=Exists(Attendance.objects.filter(meeting=OuterRef("pk"), user=user.pk, present=True))
     )
 

@@ -39,10 +39,9 @@ def _workspace_context(request, meeting) -> dict:
     context = _live_context(request, meeting)
     step, slot = context["step"], context["slot"]
     context["is_presenter"] = bool(slot and slot.presenter_id == request.user.pk)
+    context |= room.running(meeting, request.user, context["can_facilitate"])
     if step is None:
         return context
-    if context["can_facilitate"] and meeting.status == Meeting.Status.LIVE:
-        context["to_come"] = room.still_to_come(meeting, context["slots"])
     if step.phase == "checkin":
         context |= room.checkin(meeting, request.user)
         context["sees_reply_notes"] = permissions.can_facilitate(meeting.learning_set)  # as on the meeting page
@@ -59,6 +58,14 @@ def _workspace_context(request, meeting) -> dict:
         context["reflections_open"] = live_services.reflections_open(meeting)
         if context["reflections_open"]:
             context |= room.reflecting(meeting, request.user)
+    if context["can_facilitate"] and meeting.status == Meeting.Status.LIVE:
+        context["to_come"] = room.still_to_come(meeting, context["slots"])
+        # Whom the controls can be handed to: check-in has the set's people already.
+        context["set_people"] = (
+            sorted((m.user for m in context["people"]), key=lambda person: person.full_name)
+            if "people" in context
+            else room.people_to_hand_to(meeting)
+        )
     return context
 
 
@@ -70,7 +77,6 @@ def live(request, meeting_id):
     context["saved_kind"] = request.session.pop(SAVED_KIND, "")
     if meeting.status == Meeting.Status.SCHEDULED:
         context |= room.agenda(meeting, request.user, context["slots"])
-        context["set_facilitates"] = permissions.can_facilitate(meeting.learning_set)
     return render(request, "meetings/live.html", context)
 
 
@@ -113,14 +119,13 @@ def live_control(request, meeting_id):
 
 @require_POST
 def agenda(request, meeting_id):
-    """Before the meeting: add a presenter, remove one, or move one up or down the running order."""
+    """Add a presenter, remove one, or move one up or down the running order (during the meeting, those still to
+    come); hand the meeting to someone, or choose who runs a presenter's slot (before it or during it)."""
     meeting = permissions.meeting_for_runner(request.user, room.meetings_for_room(request.user), meeting_id)
     try:
         data = AgendaForm(request.POST).checked()
         action = data["action"]
-        if action == "hand-over":
-            if not permissions.can_facilitate(meeting.learning_set):
-                raise PermissionDenied
+        if action == "hand-over":  # whoever runs the meeting hands it on, before it or during it
             person = queries.person(data["facilitator"])
             live_services.hand_over(meeting=meeting, to=person, by=request.user)
         elif action == "add":
@@ -134,7 +139,10 @@ def agenda(request, meeting_id):
             slot = room.slot_of(meeting, data["slot"])
             if slot is None:
                 raise Http404
-            if action == "remove":
+            if action == "slot-runner":
+                person = queries.person(data["facilitator"])
+                live_services.choose_slot_runner(slot=slot, to=person, by=request.user)
+            elif action == "remove":
                 live_services.remove_slot(slot=slot, by=request.user)
             elif action in ("up", "down"):
                 live_services.move_slot(slot=slot, by=request.user, earlier=action == "up")
