@@ -505,16 +505,22 @@ def rate_process(*, meeting: Meeting, by, rating: int, went_well: str = "", do_b
     return rated
 
 
-def _check_questioning(meeting: Meeting) -> None:
+def _presenter_in_questioning(meeting: Meeting) -> int:
+    """The presenter being questioned now (their user id); ServiceError outside questioning."""
     _check_running(meeting)
-    if flow.current(state_of(meeting), plan_for(meeting)).phase != flow.QUESTIONING:
+    slots = list(meeting.slots.all())
+    step = flow.current(state_of(meeting), plan_for(meeting, slots))
+    if step.phase != flow.QUESTIONING:
         raise ServiceError(_("Hands are raised during questioning."))
+    return slots[step.slot].presenter_id
 
 
 @transaction.atomic
 def raise_hand(*, meeting: Meeting, by) -> RaisedHand:
-    """A member of the set raises a hand to ask next, during questioning (again: their place is kept)."""
-    _check_questioning(meeting)
+    """A member of the set (not the presenter being questioned) raises a hand to ask next, during questioning
+    (again: their place is kept)."""
+    if _presenter_in_questioning(meeting) == by.pk:
+        raise ServiceError(_("The questions are for you: the others raise their hands."))
     if not is_current_member(meeting.learning_set_id, by):
         raise ServiceError(_("Only people in the set raise a hand."))
     hand = RaisedHand.objects.filter(meeting=meeting, user=by, cleared_at=None).first()

@@ -82,6 +82,14 @@ def test_a_member_lowers_only_their_own_hand_and_the_runner_clears_one_or_all(
     assert queue(meeting) == []
 
 
+def test_the_presenter_being_questioned_raises_no_hand(client, meeting, facilitator, member):
+    current = move(meeting, facilitator, "start", "next", "next")
+    with pytest.raises(ServiceError, match="The questions are for you"):
+        live.raise_hand(meeting=current, by=member)
+    client.force_login(member)
+    assert "Raise my hand" not in client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
+
+
 def test_hands_are_lowered_when_the_step_moves_on_and_not_by_the_clock(meeting, learning_set, facilitator):
     asker = SetMembershipFactory(learning_set=learning_set).user
     current = move(meeting, facilitator, "start", "next", "next")
