@@ -36,8 +36,8 @@ from bench.run import ensure_database, environment, free_port, machine, manage, 
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/actionlearning_bench_load"
 RESULTS = ROOT / "bench" / "results"
-STATE_VERSION = re.compile(rb"live/state/\?v=(\d+)")
-WORKSPACE_STEP = re.compile(rb"live/workspace/\?s=(\d+)")
+STATE_REVISION = re.compile(rb"live/state/\?v=(\d+)")
+WORKSPACE_REVISION = re.compile(rb"live/workspace/\?v=(\d+)")
 
 
 @dataclass
@@ -46,8 +46,8 @@ class Person:
     cookie: str
     meeting_id: int
     pages: list[tuple[str, str]]  # (page name, path)
-    version: int = 0
-    step: int = 0
+    revision: int = 0
+    workspace_revision: int = 0
 
 
 @dataclass
@@ -128,8 +128,8 @@ def person_loop(person: Person, port: int, stop: threading.Event, stats: Stats, 
     turn = rng.randrange(len(person.pages))
     while not stop.is_set():
         # Like the room's htmx: the state and the workspace polls, then a page.
-        state = f"/meetings/{person.meeting_id}/live/state/?v={person.version}"
-        workspace = f"/meetings/{person.meeting_id}/live/workspace/?s={person.step}"
+        state = f"/meetings/{person.meeting_id}/live/state/?v={person.revision}"
+        workspace = f"/meetings/{person.meeting_id}/live/workspace/?v={person.workspace_revision}"
         page_name, page_path = person.pages[turn % len(person.pages)]
         turn += 1
         for name, path, expected in (
@@ -148,11 +148,11 @@ def person_loop(person: Person, port: int, stop: threading.Event, stats: Stats, 
             seconds = time.perf_counter() - started
             stats.record(name, status, seconds, status in expected, f"{status} for {path}")
             if status == 200 and name == "live_state_poll":
-                found = STATE_VERSION.search(body)
-                person.version = int(found.group(1)) if found else person.version
+                found = STATE_REVISION.search(body)
+                person.revision = int(found.group(1)) if found else person.revision
             if status == 200 and name in ("live_workspace_poll", "live_room"):
-                found = WORKSPACE_STEP.search(body)
-                person.step = int(found.group(1)) if found else person.step
+                found = WORKSPACE_REVISION.search(body)
+                person.workspace_revision = int(found.group(1)) if found else person.workspace_revision
             if think:
                 stop.wait(rng.uniform(0.5, 1.5) * think)
 
@@ -213,8 +213,8 @@ def prepare(scale: int, users: int) -> tuple[list[Person], list]:
                     cookie=f"sessionid={key}",
                     meeting_id=running.pk,
                     pages=pages,
-                    version=running.version,
-                    step=running.step_index or 0,
+                    revision=running.revision,
+                    workspace_revision=running.revision,
                 )
             )
     return people, meetings

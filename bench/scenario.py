@@ -49,7 +49,7 @@ def live_meeting(learning_set, member) -> Meeting:
 
     running = learning_set.meetings.filter(status="live").first()
     if running:
-        cache.set(live_version.version_cache_key(running.pk), running.version, live_version.VERSION_CACHE_SECONDS)
+        cache.set(live_version.version_cache_key(running.pk), running.revision, live_version.VERSION_CACHE_SECONDS)
         return running
     running = learning_set.meetings.filter(status="ended").order_by("-starts_at").first()
     Meeting.objects.filter(pk=running.pk).update(status="scheduled", version=0, step_index=None)
@@ -114,7 +114,7 @@ def prepare(scale: int) -> World:
         Page("live_meeting_room", reverse("meetings:live", args=[running.pk])),
         Page(
             "live_state_unchanged",
-            reverse("meetings:live-state", args=[running.pk]) + f"?v={running.version}",
+            reverse("meetings:live-state", args=[running.pk]) + f"?v={running.revision}",
             live=True,
             expect=304,
         ),

@@ -3,9 +3,12 @@ meetings/flow.py, and what people record during the meeting. What the room shows
 
 Every control goes through `control_meeting`, which locks the meeting row, checks the version the click was
 made from, applies one flow function, records a MeetingEvent and bumps the version: two facilitators, or a
-double click, never advance twice.
+double click, never advance twice. Every write in the room, controls included, also calls
+`live_version.room_changed`, which bumps the meeting's revision: what the room's poll compares, so what one
+person writes reaches every screen within a step.
 """
 
+from datetime import timedelta
 from itertools import pairwise
 
 from django.core.exceptions import PermissionDenied
@@ -20,7 +23,7 @@ from core.errors import ServiceError
 from core.form_tokens import once_per_form_token
 from core.models import OutboxMessage
 from meetings import flow
-from meetings.live_version import publish_version
+from meetings.live_version import room_changed
 from meetings.models import (
     Action,
     AirtimeSlot,
@@ -30,9 +33,10 @@ from meetings.models import (
     MeetingEvent,
     ProcessRating,
     Question,
+    RaisedHand,
     Reflection,
 )
-from meetings.queries import is_current_member
+from meetings.queries import is_current_member, set_people
 
 START = "start"
 
@@ -101,7 +105,7 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
         raise ServiceError(_("%(name)s already has a slot.") % {"name": presenter.display_name})
     issue = issue_to_present(presenter=presenter, learning_set=learning_set, title=issue_title)
     last = meeting.slots.aggregate(last=Max("order"))["last"]
-    return AirtimeSlot.objects.create(
+    slot = AirtimeSlot.objects.create(
         meeting=meeting,
         presenter=presenter,
         issue=issue,
@@ -110,18 +114,43 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
         questioning_minutes=learning_set.questioning_minutes,
         commitments_minutes=learning_set.commitments_minutes,
     )
+    return slot
 
 
-@transaction.atomic
-def hand_over(*, meeting: Meeting, to, by) -> Meeting:
-    """Let a member run this meeting (or give it back with `to=None`)."""
+def _check_runner_choice(meeting: Meeting, to) -> None:
     if meeting.status in (Meeting.Status.ENDED, Meeting.Status.CANCELLED):
         raise ServiceError(_("This meeting is over."))
     if to is not None and not is_current_member(meeting.learning_set_id, to):
         raise ServiceError(_("Only someone in the set can run its meeting."))
+
+
+@transaction.atomic
+def hand_over(*, meeting: Meeting, to, by) -> Meeting:
+    """Let a member run this meeting (or give it back to the set's facilitators with `to=None`), before it or at
+    any point during it: sets rotate facilitation. The set's facilitators can always take it back."""
+    _check_runner_choice(meeting, to)
     meeting.facilitator = to
     meeting.save(update_fields=["facilitator", "updated_at"])
+    room_changed(meeting.pk)
     return meeting
+
+
+@transaction.atomic
+def choose_slot_runner(*, slot: AirtimeSlot, to, by) -> AirtimeSlot:
+    """Who runs this presenter's slot (`to=None`: whoever runs the meeting): when the person running the meeting
+    presents, the one they chose runs their three steps, and the controls come back after them. Chosen before
+    the meeting or during it; if the slot is running now, the choice applies at once."""
+    meeting = Meeting.objects.select_for_update().get(pk=slot.meeting_id)
+    _check_runner_choice(meeting, to)
+    slot.run_by = to
+    slot.save(update_fields=["run_by"])
+    if meeting.status == Meeting.Status.LIVE:
+        slots = list(meeting.slots.all())
+        step = flow.current(state_of(meeting), plan_for(meeting, slots))
+        if step.slot is not None and slots[step.slot].pk == slot.pk:
+            Meeting.objects.filter(pk=meeting.pk).update(slot_runner=to)
+    room_changed(meeting.pk)
+    return slot
 
 
 def available_minutes(meeting: Meeting) -> int:
@@ -158,6 +187,7 @@ def write_process_notes(*, meeting: Meeting, by, notes: str) -> Meeting:
     """The facilitator's notes on how the set worked: visible to facilitators only."""
     meeting.process_notes = notes.strip()
     meeting.save(update_fields=["process_notes", "updated_at"])
+    room_changed(meeting.pk)
     return meeting
 
 
@@ -177,10 +207,12 @@ def first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
 
 
 def _agenda_changed(meeting: Meeting, by, kind: str) -> None:
-    """During the meeting, a change to the running order moves the version on so every page refreshes."""
+    """During the meeting, a change to the running order moves the version on (a "Next" clicked from the old
+    order is stale) and the revision (every page refreshes). Before it, the agenda is read when the room opens:
+    the revision starts moving with the meeting."""
     if meeting.status == Meeting.Status.LIVE:
         Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
-        publish_version(meeting.pk, meeting.version + 1)
+        room_changed(meeting.pk)
         steps = plan_for(meeting).steps()
         MeetingEvent.objects.create(meeting=meeting, kind=kind, step=steps[meeting.step_index].key, actor=by)
 
@@ -219,15 +251,17 @@ def move_slot(*, slot: AirtimeSlot, by, earlier: bool) -> None:
 def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes: int = 5) -> Meeting:
     """Apply one facilitator control (start, next, back, pause, resume, extend, end) to a meeting.
 
-    Side effects: a MeetingEvent row; the meeting's version goes up by one. Raises StaleVersion when `version`
-    is not the meeting's current one, ServiceError when the control does not apply."""
+    Side effects: a MeetingEvent row; the meeting's version and revision go up by one. Raises StaleVersion when
+    `version` is not the meeting's current one, ServiceError when the control does not apply."""
     if control not in CONTROLS:
         raise ServiceError(_("Unknown control."))
     meeting = Meeting.objects.select_for_update().select_related("learning_set").get(pk=meeting_id)
     if meeting.version != version:
         raise StaleVersion(_("The meeting had already moved on; this page now shows where it is."))
     now = timezone.now()
-    plan = plan_for(meeting)
+    slots = list(meeting.slots.all())
+    plan = plan_for(meeting, slots)
+    previous_index = meeting.step_index
     if control == START:
         if meeting.status != Meeting.Status.SCHEDULED:
             raise ServiceError(_("This meeting has already started."))
@@ -258,6 +292,8 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     step = flow.current(state, plan)
     if step.phase == flow.ENDED:
         fields |= {"status": Meeting.Status.ENDED, "ended_at": now}
+    # The presenter's chosen runner has the controls for their slot's steps, and only then.
+    fields["slot_runner_id"] = slots[step.slot].run_by_id if step.slot is not None else None
     # Compare-and-set on the version: with the row lock this is belt and braces on PostgreSQL, and it is what
     # keeps SQLite (which has no row locks) from advancing twice.
     updated = Meeting.objects.filter(pk=meeting.pk, version=version).update(version=F("version") + 1, **fields)
@@ -266,15 +302,47 @@ def control_meeting(*, meeting_id: int, by, control: str, version: int, minutes:
     for name, value in fields.items():
         setattr(meeting, name, value)
     meeting.version = version + 1
-    publish_version(meeting.pk, meeting.version)
+    meeting.revision = room_changed(meeting.pk)
     if meeting.status == Meeting.Status.ENDED:
         write_meeting_summaries(meeting=meeting, now=now)
     MeetingEvent.objects.create(meeting=meeting, kind=control, step=step.key, actor=by, at=now)
+    if state.index != previous_index:
+        # A new step: hands raised to ask in the last one are lowered.
+        RaisedHand.objects.filter(meeting=meeting, cleared_at=None).update(cleared_at=now)
     return meeting
 
 
-# What people record during the meeting. Each checks the meeting is running (or, for reflections, running or
-# just ended) and who may write what; permissions on the meeting itself are checked by the view.
+# What people record during the meeting. Each checks the meeting is running (or, for reflections and ratings,
+# running or ended less than REFLECTION_WINDOW ago) and who may write what; permissions on the meeting itself are
+# checked by the view.
+
+
+# Reflections and ratings can still be given this long after the meeting ends (for the one who had to leave
+# early, or who wants to sleep on it); the room shows their forms until then.
+REFLECTION_WINDOW = timedelta(hours=24)
+
+
+def reflections_close_at(meeting: Meeting):
+    """When an ended meeting stops taking reflections and ratings (None while it has not ended)."""
+    if meeting.status != Meeting.Status.ENDED or meeting.ended_at is None:
+        return None
+    return meeting.ended_at + REFLECTION_WINDOW
+
+
+def reflections_open(meeting: Meeting, now=None) -> bool:
+    """Reflections and ratings are given during the meeting and for REFLECTION_WINDOW after it ends."""
+    if meeting.status == Meeting.Status.LIVE:
+        return True
+    closes = reflections_close_at(meeting)
+    return closes is not None and (now or timezone.now()) <= closes
+
+
+def _check_reflections_open(meeting: Meeting, before: str) -> None:
+    if reflections_open(meeting):
+        return
+    if reflections_close_at(meeting) is not None:
+        raise ServiceError(_("Reflections and ratings closed a day after the meeting ended."))
+    raise ServiceError(before)
 
 
 def _check_running(meeting: Meeting) -> None:
@@ -284,13 +352,40 @@ def _check_running(meeting: Meeting) -> None:
 
 @transaction.atomic
 def mark_present(*, meeting: Meeting, user, present: bool, by) -> Attendance:
-    """The facilitator marks who is here (a late arrival too: the time is kept)."""
+    """Who is here: the person running the meeting marks (or corrects) anyone, a member themselves through
+    `check_in_myself` (a late arrival too: the time is kept)."""
     _check_running(meeting)
     attendance, _created = Attendance.objects.get_or_create(meeting=meeting, user=user)
     attendance.present = present
     attendance.checked_in_at = timezone.now() if present else None
     attendance.save(update_fields=["present", "checked_in_at"])
+    room_changed(meeting.pk)
     return attendance
+
+
+@transaction.atomic
+def check_in_myself(*, meeting: Meeting, by) -> Attendance:
+    """ "I'm here": a member marks themselves present (once: pressing it again keeps the first time)."""
+    _check_running(meeting)
+    attendance = Attendance.objects.filter(meeting=meeting, user=by).first()
+    if attendance is not None and attendance.present:
+        return attendance
+    return mark_present(meeting=meeting, user=by, present=True, by=by)
+
+
+@transaction.atomic
+def mark_expected_present(*, meeting: Meeting, by) -> int:
+    """One click for the person running the meeting: everyone in the set who replied "I'll be there" and is not
+    marked yet is marked present now. Returns how many were marked."""
+    _check_running(meeting)
+    marked = (
+        Attendance.objects.filter(meeting=meeting, rsvp=Attendance.Rsvp.YES, present=False)
+        .filter(user__in=set_people(meeting.learning_set_id).values("user_id"))
+        .update(present=True, checked_in_at=timezone.now())
+    )
+    if marked:
+        room_changed(meeting.pk)
+    return marked
 
 
 @transaction.atomic
@@ -299,6 +394,7 @@ def write_checkin_note(*, meeting: Meeting, user, note: str) -> Attendance:
     attendance, _created = Attendance.objects.get_or_create(meeting=meeting, user=user)
     attendance.checkin_note = note.strip()[:500]
     attendance.save(update_fields=["checkin_note"])
+    room_changed(meeting.pk)
     return attendance
 
 
@@ -321,6 +417,7 @@ def update_issue(*, slot: AirtimeSlot, by, facilitating: bool, title: str, summa
     if slot.issue_id != issue.pk:
         slot.issue = issue
         slot.save(update_fields=["issue"])
+    room_changed(slot.meeting_id)
     return issue
 
 
@@ -345,7 +442,7 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
             .first()
         )
         due_on = timezone.localdate(following) if following else None
-    return Action.objects.create(
+    action = Action.objects.create(
         owner_id=slot.presenter_id,
         learning_set_id=meeting.learning_set_id,
         meeting=meeting,
@@ -353,6 +450,8 @@ def commit_action(*, slot: AirtimeSlot, by, facilitating: bool, text: str, due_o
         text=text[:2000],
         due_on=due_on,
     )
+    room_changed(meeting.pk)
+    return action
 
 
 @once_per_form_token
@@ -368,7 +467,9 @@ def capture_question(*, slot: AirtimeSlot, by, text: str) -> Question:
     text = text.strip()
     if not text:
         raise ServiceError(_("Write the question."))
-    return Question.objects.create(slot=slot, author=by, text=text[:2000])
+    question = Question.objects.create(slot=slot, author=by, text=text[:2000])
+    room_changed(meeting.pk)
+    return question
 
 
 @once_per_form_token
@@ -376,11 +477,10 @@ def capture_question(*, slot: AirtimeSlot, by, text: str) -> Question:
 def write_reflection(
     *, meeting: Meeting, by, situation: str, myself: str, relating: str, shared: bool, closing: bool = False
 ) -> Reflection:
-    if meeting.status not in (Meeting.Status.LIVE, Meeting.Status.ENDED):
-        raise ServiceError(_("Reflections are written in or after the meeting."))
+    _check_reflections_open(meeting, _("Reflections are written in or after the meeting."))
     if not (situation.strip() or myself.strip() or relating.strip()):
         raise ServiceError(_("Write at least one of the three."))
-    return Reflection.objects.create(
+    reflection = Reflection.objects.create(
         meeting=meeting,
         author=by,
         about_situation=situation.strip(),
@@ -389,12 +489,13 @@ def write_reflection(
         shared=shared,
         closing=closing,
     )
+    room_changed(meeting.pk)
+    return reflection
 
 
 @transaction.atomic
 def rate_process(*, meeting: Meeting, by, rating: int, went_well: str = "", do_better: str = "") -> ProcessRating:
-    if meeting.status not in (Meeting.Status.LIVE, Meeting.Status.ENDED):
-        raise ServiceError(_("The set rates its process in or after the meeting."))
+    _check_reflections_open(meeting, _("The set rates its process in or after the meeting."))
     if not 1 <= rating <= 10:
         raise ServiceError(_("Rate from 1 to 10."))
     rated, _created = ProcessRating.objects.update_or_create(
@@ -402,7 +503,46 @@ def rate_process(*, meeting: Meeting, by, rating: int, went_well: str = "", do_b
         author=by,
         defaults={"rating": rating, "went_well": went_well.strip(), "do_better": do_better.strip()},
     )
+    room_changed(meeting.pk)
     return rated
+
+
+def _presenter_in_questioning(meeting: Meeting) -> int:
+    """The presenter being questioned now (their user id); ServiceError outside questioning."""
+    _check_running(meeting)
+    slots = list(meeting.slots.all())
+    step = flow.current(state_of(meeting), plan_for(meeting, slots))
+    if step.phase != flow.QUESTIONING:
+        raise ServiceError(_("Hands are raised during questioning."))
+    return slots[step.slot].presenter_id
+
+
+@transaction.atomic
+def raise_hand(*, meeting: Meeting, by) -> RaisedHand:
+    """A member of the set (not the presenter being questioned) raises a hand to ask next, during questioning
+    (again: their place is kept)."""
+    if _presenter_in_questioning(meeting) == by.pk:
+        raise ServiceError(_("The questions are for you: the others raise their hands."))
+    if not is_current_member(meeting.learning_set_id, by):
+        raise ServiceError(_("Only people in the set raise a hand."))
+    hand = RaisedHand.objects.filter(meeting=meeting, user=by, cleared_at=None).first()
+    if hand is None:
+        hand = RaisedHand.objects.create(meeting=meeting, user=by)
+        room_changed(meeting.pk)
+    return hand
+
+
+@transaction.atomic
+def clear_hands(*, meeting: Meeting, by, user=None) -> int:
+    """Lower raised hands: one person's (`user`; their own, or anyone's for the person running the meeting,
+    which the view checks) or, with `user=None`, everyone's. Returns how many were lowered."""
+    hands = RaisedHand.objects.filter(meeting=meeting, cleared_at=None)
+    if user is not None:
+        hands = hands.filter(user=user)
+    cleared = hands.update(cleared_at=timezone.now())
+    if cleared:
+        room_changed(meeting.pk)
+    return cleared
 
 
 def actual_minutes(meeting: Meeting) -> dict[str, float]:

@@ -95,6 +95,26 @@ class PresentForm(LiveForm):
     present = FlagField("1")
 
 
+class HereForm(LiveForm):
+    """ "I'm here": the person sending it, nobody else."""
+
+
+class ExpectedPresentForm(LiveForm):
+    """ "Mark everyone who said they'd come as here": no fields."""
+
+
+class HandForm(LiveForm):
+    """Raise one's own hand (`raised=1`) or lower it."""
+
+    raised = FlagField("1")
+
+
+class ClearHandsForm(LiveForm):
+    """The person running the meeting lowers one person's hand (`user`) or, without one, everyone's."""
+
+    user = WholeNumberField()
+
+
 class CheckinForm(LiveForm):
     note = free_text()
 
@@ -138,7 +158,11 @@ RECORD_FORMS = {
     "term": TermForm,
     "process_notes": ProcessNotesForm,
     "present": PresentForm,
+    "here": HereForm,
+    "present_expected": ExpectedPresentForm,
     "checkin": CheckinForm,
+    "hand": HandForm,
+    "clear_hands": ClearHandsForm,
     "issue": SlotIssueForm,
     "action": SlotActionForm,
     "question": QuestionForm,

@@ -1,27 +1,51 @@
-"""What the cache (Redis) knows about a live meeting, shared by the services that move it on, the views that
-render it and the middleware that answers its "nothing changed" poll: the meeting's version under one key, and
-the rooms a session has been let into. Imports nothing of the app, so anything in it may import this."""
+"""What the cache (Redis) knows about a live meeting, shared by the services that change the room, the views that
+render it and the middleware that answers its "nothing changed" poll: the room's poll token under one key, and
+the rooms a session has been let into.
+
+A meeting has two counters. `Meeting.version` is the controls' compare-and-set (a "Next" clicked from an older
+step is refused); it moves only with the controls and the running order. `Meeting.revision` moves with every
+write in the room (controls and agenda too, and check-in, the presenter's issue, questions, actions, reflections
+and ratings, raised hands, hand-over), through `room_changed`; it is what the room's polls carry as `?v=` and what
+the cache keeps (the key and the publish functions keep the name "version" the poll's `v` stands for). So a
+question captured moves everyone's screen on, and never makes the facilitator's "Next" stale.
+
+Imports only the app's models, so the services, views and middleware may all import this.
+"""
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
+
+from meetings.models import Meeting
 
 LIVE_ROOMS = "live_rooms"
 VERSION_CACHE_SECONDS = 6 * 3600
 
 
 def version_cache_key(meeting_id: int) -> str:
+    """The cache key of the room's poll token (the meeting's revision)."""
     return f"meetings:live-version:{meeting_id}"
 
 
 def publish_version(meeting_id: int, version: int) -> None:
-    """Keep the meeting's version in the cache (Redis) after commit, so polling pages learn "nothing changed"
-    without a database query."""
+    """Keep the room's poll token (the meeting's revision) in the cache (Redis) after commit, so polling pages
+    learn "nothing changed" without a database query."""
     transaction.on_commit(lambda: cache.set(version_cache_key(meeting_id), version, VERSION_CACHE_SECONDS))
 
 
 def restore_version(meeting_id: int, version: int) -> None:
-    """Put the version back in the cache if it fell out (Redis restarted, the key expired); never overwrite."""
+    """Put the poll token back in the cache if it fell out (Redis restarted, the key expired); never overwrite."""
     cache.add(version_cache_key(meeting_id), version, VERSION_CACHE_SECONDS)
+
+
+def room_changed(meeting_id: int) -> int:
+    """Something in the meeting room changed: the meeting's revision goes up by one, in the caller's transaction
+    (the UPDATE locks the row, so the revision read back is this change's), and is published to the cache after
+    commit. Every room write calls this once. Returns the new revision."""
+    Meeting.objects.filter(pk=meeting_id).update(revision=F("revision") + 1)
+    revision = Meeting.objects.filter(pk=meeting_id).values_list("revision", flat=True).get()
+    publish_version(meeting_id, revision)
+    return revision
 
 
 def remember_room(session, meeting_id: int) -> None:

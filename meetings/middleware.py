@@ -1,15 +1,15 @@
 """The live meeting's poll, answered before the rest of the middleware stack when nothing has changed.
 
-Every participant's page asks `live/state/?v=<version>` every 2 s, so this is the busiest URL of a meeting and
+Every participant's page asks `live/state/?v=<revision>` every 2 s, so this is the busiest URL of a meeting and
 almost always the answer is "unchanged". A session that a meeting room has let in (the room checked the person in
 full: logged in, in the set, not left) carries the meeting's id in `LIVE_ROOMS` (meetings/live_version.py); for
-such a session the answer "304, unchanged" needs only the session and the meeting's current version, both in the
+such a session the answer "304, unchanged" needs only the session and the meeting's current revision, both in the
 cache (Redis), read in one round trip, with no database query, no user object and no other middleware.
 
-Anything else (no cookie, a session not let into this room, a version that moved on, a cache miss) falls through
+Anything else (no cookie, a session not let into this room, a revision that moved on, a cache miss) falls through
 to the view, which checks membership in the database and renders a changed state only after the full permission
 check. So a person removed from the set, or a session whose password has since changed, can at most go on
-learning "nothing changed" until the next step, and never sees a byte of content.
+learning "nothing changed" until the room next changes, and never sees a byte of content.
 """
 
 from importlib import import_module
@@ -58,13 +58,13 @@ class LiveStatePollMiddleware:
         if session.session_key is None:  # not a well-formed key: let the normal path deal with it
             return None
         session_cache = caches[settings.SESSION_CACHE_ALIAS]
-        version_key = version_cache_key(meeting_id)
+        revision_key = version_cache_key(meeting_id)
         if session_cache is caches["default"]:
-            found = session_cache.get_many([session.cache_key, version_key])
-            data, version = found.get(session.cache_key), found.get(version_key)
+            found = session_cache.get_many([session.cache_key, revision_key])
+            data, revision = found.get(session.cache_key), found.get(revision_key)
         else:
-            data, version = session_cache.get(session.cache_key), caches["default"].get(version_key)
-        if not isinstance(data, dict) or version is None or str(version) != asked:
+            data, revision = session_cache.get(session.cache_key), caches["default"].get(revision_key)
+        if not isinstance(data, dict) or revision is None or str(revision) != asked:
             return None
         if meeting_id not in data.get(LIVE_ROOMS, ()):
             return None

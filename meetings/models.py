@@ -104,19 +104,27 @@ class Meeting(models.Model):
     announced_at = models.DateTimeField(null=True, blank=True)
 
     # The live state (meetings/flow.py's State), changed only through live.control_meeting, which bumps
-    # `version` so that a stale click is refused and participants' pages know when to refresh.
+    # `version` so that a stale click is refused (the controls' compare-and-set).
     step_index = models.PositiveSmallIntegerField(null=True, blank=True)
     step_started_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(default=0)
     extra_minutes = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)
+    # Bumped by every write in the room (controls, agenda, check-in, issue, questions, actions, reflections,
+    # ratings, hands, hand-over) through live_version.room_changed: what the room's poll compares (`?v=`).
+    revision = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     summary_sent_at = models.DateTimeField(null=True, blank=True)
     # Sets often rotate facilitation: a member can run this one meeting (the set's facilitators still can too).
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("runs it")
+    )
+    # Who runs the current presenter's slot when that presenter chose someone (AirtimeSlot.run_by): set by
+    # live.control_meeting as the meeting enters each step, so the permission check needs no query of its own.
+    slot_runner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
     process_notes = EncryptedTextField(_("facilitator's process notes"), blank=True)
 
@@ -181,6 +189,10 @@ class AirtimeSlot(models.Model):
     commitments_minutes = models.PositiveSmallIntegerField(default=5)
     bid_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     bid_urgent = models.BooleanField(default=False)
+    # When the person who runs the meeting presents, whoever they chose runs their slot.
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("run by")
+    )
 
     class Meta:
         ordering = ["order", "pk"]
@@ -376,3 +388,25 @@ class ProcessRating(models.Model):
 
     def __str__(self) -> str:
         return f"Rating {self.rating} for meeting {self.meeting_id}"
+
+
+class RaisedHand(models.Model):
+    """A member's raised hand during questioning: they would like to ask next. The queue is the open ones in the
+    order raised; a hand is cleared by its owner, by the person running the meeting, or when the step moves on."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="raised_hands")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    raised_at = models.DateTimeField(default=django_timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"], condition=Q(cleared_at=None), name="one_raised_hand_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["meeting", "raised_at"], name="raised_hand_queue")]
+
+    def __str__(self) -> str:
+        return f"Hand of {self.user_id} in meeting {self.meeting_id}"

@@ -1,12 +1,12 @@
 """What the live meeting room shows, read in one place: the stage (step, presenter, clock), the workspace of the
 current step (check-in people with their open actions, the presenter's questions and actions, the reflection),
-the agenda before the meeting, the record after it, and the version the room's poll compares.
+the agenda before the meeting, the record after it, and the revision the room's poll compares.
 
 Reads only: the writes are in meetings/live.py, whose plan and state this module reads through its public
 functions. Views add who may do what (sets/permissions.py) on top.
 """
 
-from django.db.models import Avg, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,11 +19,12 @@ from meetings.models import (
     Meeting,
     ProcessRating,
     Question,
+    RaisedHand,
     Reflection,
 )
 from meetings.queries import set_people
 from meetings.term import is_last_of_term
-from sets.models import current_membership
+from sets.models import SetMembership, current_membership
 
 MAX_OPEN_ISSUES = 200
 MAX_CHECKIN_ACTIONS = 300
@@ -51,8 +52,35 @@ def stage(meeting: Meeting) -> dict:
             "seconds_left": flow.time_left(state, plan, now),
             "overrun": flow.overrun(state, plan, now),
             "planned_minutes": plan.minutes(step) + state.extra_minutes,
+            "progress": progress(meeting, step, found["slot"]),
         }
     return found
+
+
+def progress(meeting: Meeting, step: flow.Step, slot: AirtimeSlot | None) -> dict:
+    """What the current step has gathered so far, as counts everyone (and the projector) may see: questions
+    captured, actions committed, people who gave a reflection and a rating. One query, for the step's own kind."""
+    if step.phase == flow.QUESTIONING and slot is not None:
+        return {"questions": Question.objects.filter(slot=slot).count()}
+    if step.phase == flow.COMMITMENTS and slot is not None:
+        return {"actions": Action.objects.filter(meeting=meeting, owner_id=slot.presenter_id).count()}
+    if step.phase == flow.REFLECTION:
+        return Meeting.objects.filter(pk=meeting.pk).aggregate(
+            reflected=Count("reflections__author", distinct=True), rated=Count("ratings", distinct=True)
+        )
+    return {}
+
+
+def running(meeting: Meeting, user, can_run: bool) -> dict:
+    """Who is running the meeting now: the runner the current presenter chose for their slot, else the member
+    the meeting was handed to, else (None) the set's facilitators; and whether that is the viewer."""
+    runner = meeting.slot_runner or meeting.facilitator
+    return {"runner_now": runner, "viewer_runs_now": can_run and (runner is None or runner.pk == user.pk)}
+
+
+def people_to_hand_to(meeting: Meeting) -> list[User]:
+    """The set's people, by name: whom the meeting (or a presenter's slot) can be handed to."""
+    return [m.user for m in set_people(meeting.learning_set).order_by("user__full_name")]
 
 
 def still_to_come(meeting: Meeting, slots: list[AirtimeSlot]) -> list[AirtimeSlot]:
@@ -60,25 +88,85 @@ def still_to_come(meeting: Meeting, slots: list[AirtimeSlot]) -> list[AirtimeSlo
     return slots[live.first_movable(meeting, slots) :]
 
 
-def checkin(meeting: Meeting, user) -> dict:
-    """The check-in step: the set's people, each with their attendance and their open actions from earlier
-    meetings (each with its latest update), and the viewer's own attendance."""
-    people = list(set_people(meeting.learning_set))
-    attendance = {a.user_id: a for a in Attendance.objects.filter(meeting=meeting)}
-    open_actions: dict[int, list] = {}
+def previous_meeting(meeting: Meeting):
+    """The set's last held meeting before this one, as a queryset of one (for subqueries)."""
+    return (
+        Meeting.objects.held()
+        .filter(learning_set_id=meeting.learning_set_id, starts_at__lt=meeting.starts_at)
+        .order_by("-starts_at")
+    )
+
+
+def review_status(action: Action, day) -> str:
+    """An action's status at check-in: done, dropped, overdue (open and due before the meeting's day) or open."""
+    if action.status != Action.Status.OPEN:
+        return action.status
+    return "overdue" if action.due_on and action.due_on < day else "open"
+
+
+def actions_to_review(meeting: Meeting) -> dict[int, list[Action]]:
+    """Check-in reviews last time's actions: every action committed at the set's previous held meeting (done,
+    dropped or not), every action of the set still open from before, and any closed since that meeting began
+    (an action of one's own done between meetings). By owner, each with `review_status` and `latest_update`.
+    Two queries (the actions, their updates), whatever the number of people."""
+    previous = previous_meeting(meeting)
+    since_last = Q(meeting_id=Subquery(previous.values("pk")[:1])) | Q(
+        completed_at__gte=Subquery(previous.values("starts_at")[:1])
+    )
+    day = timezone.localdate(meeting.starts_at)
+    by_owner: dict[int, list[Action]] = {}
     for action in (
-        Action.objects.filter(learning_set=meeting.learning_set, status=Action.Status.OPEN)
+        Action.objects.filter(learning_set_id=meeting.learning_set_id)
         .exclude(meeting=meeting)
+        .filter(Q(status=Action.Status.OPEN) | since_last)
         .prefetch_related("updates")
         .order_by("owner_id", "created_at")[:MAX_CHECKIN_ACTIONS]
     ):
         updates = list(action.updates.all())  # prefetched, in time order
         action.latest_update = updates[-1] if updates else None
-        open_actions.setdefault(action.owner_id, []).append(action)
+        action.review_status = review_status(action, day)
+        by_owner.setdefault(action.owner_id, []).append(action)
+    return by_owner
+
+
+def checkin(meeting: Meeting, user) -> dict:
+    """The check-in step: the set's people, each with their attendance (here, apologies, not here yet) and last
+    time's actions to review (`actions_to_review`), the counts of each, and the viewer's own attendance."""
+    people = list(set_people(meeting.learning_set))
+    attendance = {a.user_id: a for a in Attendance.objects.filter(meeting=meeting)}
+    actions = actions_to_review(meeting)
+    counts = {"here": 0, "apologies": 0, "missing": 0}
     for membership in people:
         membership.attendance = attendance.get(membership.user_id)
-        membership.open_actions = open_actions.get(membership.user_id, [])
-    return {"people": people, "my_attendance": attendance.get(user.pk)}
+        membership.presence = presence_of(membership.attendance)
+        membership.review = actions.get(membership.user_id, [])
+        counts[membership.presence] += 1
+    expected = sum(
+        1 for m in people if m.attendance and m.attendance.rsvp == Attendance.Rsvp.YES and m.presence != "here"
+    )
+    return {
+        "people": people,
+        "my_attendance": attendance.get(user.pk),
+        "presence_counts": counts,
+        "expected_count": expected,
+    }
+
+
+def meetings_for_room(user):
+    """Meetings as the room loads them (give it to sets/permissions.py): with who runs it, and `viewer_present`
+    (whether the viewer is marked present: a late arrival's "I'm here"), in the same query."""
+    return Meeting.objects.select_related("facilitator", "slot_runner").annotate(
+        viewer_present=Exists(Attendance.objects.filter(meeting=OuterRef("pk"), user=user.pk, present=True))
+    )
+
+
+def presence_of(attendance: Attendance | None) -> str:
+    """here (marked present), apologies (replied so, and not here), or missing."""
+    if attendance is not None and attendance.present:
+        return "here"
+    if attendance is not None and attendance.rsvp == Attendance.Rsvp.APOLOGIES:
+        return "apologies"
+    return "missing"
 
 
 def presenting(meeting: Meeting, slot: AirtimeSlot) -> dict:
@@ -87,6 +175,12 @@ def presenting(meeting: Meeting, slot: AirtimeSlot) -> dict:
         "slot_actions": list(Action.objects.filter(meeting=meeting, owner_id=slot.presenter_id)),
         "questions": list(slot.questions.all()),
     }
+
+
+def hands(meeting: Meeting, user) -> dict:
+    """Questioning's queue of raised hands, in the order raised, and whether the viewer's is among them."""
+    queue = list(RaisedHand.objects.filter(meeting=meeting, cleared_at=None).select_related("user"))
+    return {"hands": queue, "my_hand_raised": any(hand.user_id == user.pk for hand in queue)}
 
 
 def reflecting(meeting: Meeting, user) -> dict:
@@ -125,7 +219,7 @@ def record(meeting: Meeting, user, slots: list[AirtimeSlot]) -> dict:
     plan = live.plan_for(meeting, slots)
     actual = live.actual_minutes(meeting)
     return {
-        "attendance": Attendance.objects.filter(meeting=meeting, present=True).select_related("user"),
+        **attendance_record(meeting),
         "actions": Action.objects.filter(meeting=meeting).select_related("owner").order_by("owner__full_name"),
         "questions": Question.objects.filter(slot__meeting=meeting).select_related("slot__presenter"),
         "reflections": Reflection.objects.filter(meeting=meeting)
@@ -136,14 +230,41 @@ def record(meeting: Meeting, user, slots: list[AirtimeSlot]) -> dict:
     }
 
 
-def polled_version(meeting_id: int, user) -> int | None:
-    """The meeting's version if the user is a current member of its set, else None: one query, for the poll."""
+def attendance_record(meeting: Meeting) -> dict:
+    """Who was there: present (marked so), apologies (replied so and not there) and absent (who was in the set
+    at the time and neither), each by name. One query."""
+    reply = Attendance.objects.filter(meeting=meeting, user=OuterRef("pk"))
+    in_the_set = SetMembership.objects.filter(
+        learning_set_id=meeting.learning_set_id, joined_at__lte=meeting.ended_at or meeting.ends_at
+    ).filter(Q(left_at=None) | Q(left_at__gte=meeting.starts_at))
+    people = (
+        User.objects.filter(
+            Q(pk__in=Attendance.objects.filter(meeting=meeting).values("user_id"))
+            | Q(pk__in=in_the_set.values("user_id"))
+        )
+        .annotate(was_present=Subquery(reply.values("present")[:1]), reply=Subquery(reply.values("rsvp")[:1]))
+        .order_by("full_name", "pk")
+    )
+    found = {"present": [], "apologies": [], "absent": []}
+    for person in people:
+        if person.was_present:
+            found["present"].append(person)
+        elif person.reply == Attendance.Rsvp.APOLOGIES:
+            found["apologies"].append(person)
+        else:
+            found["absent"].append(person)
+    return found
+
+
+def polled_revision(meeting_id: int, user) -> int | None:
+    """The meeting's revision (the room's poll token) if the user is a current member of its set, else None: one
+    query, for the poll."""
     row = (
         Meeting.objects.filter(current_membership("learning_set__memberships", user=user), pk=meeting_id)
-        .values("version")
+        .values("revision")
         .first()
     )
-    return None if row is None else row["version"]
+    return None if row is None else row["revision"]
 
 
 def slot_of(meeting: Meeting, slot_id: int) -> AirtimeSlot | None:

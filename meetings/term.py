@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
+from meetings.live_version import room_changed
 from meetings.models import Meeting
 from sets import services as set_services
 
@@ -52,3 +53,4 @@ def decide_term(*, meeting: Meeting, by, decision: str) -> None:
             learning_set.save(update_fields=["contract_version", "contract_updated_at"])
     else:
         raise ServiceError(_("Choose to re-contract or to close the set."))
+    room_changed(meeting.pk)

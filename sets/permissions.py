@@ -203,12 +203,13 @@ def object_in_own_set(user, queryset: QuerySet, pk: int):
 
 
 def can_run_meeting(user, meeting) -> bool:
-    """Run a meeting live (controls, agenda): the set's facilitators, and the member the meeting was handed to.
+    """Run a meeting live (controls, agenda, hand-over): the set's facilitators, the member the meeting was handed
+    to, and, during a presenter's slot, the person that presenter chose to run it (`slot_runner`).
     `meeting.learning_set` must carry the viewer's roles (object_in_visible_set does that)."""
     learning_set = meeting.learning_set
     if learning_set.is_closed or learning_set.viewer_role is None:
         return False
-    return can_facilitate(learning_set) or meeting.facilitator_id == user.pk
+    return can_facilitate(learning_set) or user.pk in (meeting.facilitator_id, meeting.slot_runner_id)
 
 
 def meeting_for_runner(user, queryset: QuerySet, pk: int):

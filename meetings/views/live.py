@@ -19,6 +19,8 @@ from meetings.live_version import remember_room, restore_version
 from meetings.models import Meeting
 from sets import permissions
 
+SAVED_KIND = "live_saved_kind"
+
 
 def _live_context(request, meeting, *, projector: bool = False) -> dict:
     """What the stage (step, presenter, issue, clock) shows; the same for the page and the polled partial."""
@@ -37,49 +39,66 @@ def _workspace_context(request, meeting) -> dict:
     context = _live_context(request, meeting)
     step, slot = context["step"], context["slot"]
     context["is_presenter"] = bool(slot and slot.presenter_id == request.user.pk)
+    context |= room.running(meeting, request.user, context["can_facilitate"])
     if step is None:
         return context
-    if context["can_facilitate"] and meeting.status == Meeting.Status.LIVE:
-        context["to_come"] = room.still_to_come(meeting, context["slots"])
     if step.phase == "checkin":
         context |= room.checkin(meeting, request.user)
+        context["sees_reply_notes"] = permissions.can_facilitate(meeting.learning_set)  # as on the meeting page
     elif slot is not None:
         context |= room.presenting(meeting, slot)
+        if step.phase == "questioning":
+            context |= room.hands(meeting, request.user)
+        context["not_here_yet"] = meeting.status == Meeting.Status.LIVE and not meeting.viewer_present
     elif step.phase == "reflection":
         context |= room.reflecting(meeting, request.user)
         context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
+    elif meeting.status == Meeting.Status.ENDED:
+        context["reflections_close_at"] = live_services.reflections_close_at(meeting)
+        context["reflections_open"] = live_services.reflections_open(meeting)
+        if context["reflections_open"]:
+            context |= room.reflecting(meeting, request.user)
+    if context["can_facilitate"] and meeting.status == Meeting.Status.LIVE:
+        context["to_come"] = room.still_to_come(meeting, context["slots"])
+        # Whom the controls can be handed to: check-in has the set's people already.
+        context["set_people"] = (
+            sorted((m.user for m in context["people"]), key=lambda person: person.full_name)
+            if "people" in context
+            else room.people_to_hand_to(meeting)
+        )
     return context
 
 
 def live(request, meeting_id):
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     remember_room(request.session, meeting.pk)
     context = _workspace_context(request, meeting)
+    # What was just saved, for static/js/drafts.js to drop its draft (set by live_record, shown once).
+    context["saved_kind"] = request.session.pop(SAVED_KIND, "")
     if meeting.status == Meeting.Status.SCHEDULED:
         context |= room.agenda(meeting, request.user, context["slots"])
-        context["set_facilitates"] = permissions.can_facilitate(meeting.learning_set)
     return render(request, "meetings/live.html", context)
 
 
 def projector(request, meeting_id):
     """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     remember_room(request.session, meeting.pk)
     return render(request, "meetings/projector.html", _live_context(request, meeting, projector=True))
 
 
 def live_state(request, meeting_id):
-    """Polled every ~2 s by every participant. An unchanged state for a session already let into the room is
-    answered by meetings.middleware.LiveStatePollMiddleware before it gets here; otherwise one query checks
-    membership and version (and puts the version back in the cache if it fell out). A changed state is rendered
-    only after the full permission check."""
-    version = room.polled_version(meeting_id, request.user)
-    if version is None:
+    """Polled every ~2 s by every participant with the revision it shows (`?v=`). An unchanged state for a session
+    already let into the room is answered by meetings.middleware.LiveStatePollMiddleware before it gets here;
+    otherwise one query checks membership and revision (and puts the revision back in the cache if it fell out).
+    A changed state is rendered only after the full permission check."""
+    revision = room.polled_revision(meeting_id, request.user)
+    if revision is None:
         raise Http404
-    restore_version(meeting_id, version)
-    if request.GET.get("v") == str(version):
+    restore_version(meeting_id, revision)
+    if request.GET.get("v") == str(revision):
         return HttpResponse(status=304)
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     return render(
         request, "meetings/live.html#stage", _live_context(request, meeting, projector=bool(request.GET.get("p")))
     )
@@ -87,7 +106,7 @@ def live_state(request, meeting_id):
 
 @require_POST
 def live_control(request, meeting_id):
-    meeting = permissions.meeting_for_runner(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.meeting_for_runner(request.user, room.meetings_for_room(request.user), meeting_id)
     data = ControlForm(request.POST).checked()
     try:
         live_services.control_meeting(
@@ -100,14 +119,13 @@ def live_control(request, meeting_id):
 
 @require_POST
 def agenda(request, meeting_id):
-    """Before the meeting: add a presenter, remove one, or move one up or down the running order."""
-    meeting = permissions.meeting_for_runner(request.user, Meeting.objects.all(), meeting_id)
+    """Add a presenter, remove one, or move one up or down the running order (during the meeting, those still to
+    come); hand the meeting to someone, or choose who runs a presenter's slot (before it or during it)."""
+    meeting = permissions.meeting_for_runner(request.user, room.meetings_for_room(request.user), meeting_id)
     try:
         data = AgendaForm(request.POST).checked()
         action = data["action"]
-        if action == "hand-over":
-            if not permissions.can_facilitate(meeting.learning_set):
-                raise PermissionDenied
+        if action == "hand-over":  # whoever runs the meeting hands it on, before it or during it
             person = queries.person(data["facilitator"])
             live_services.hand_over(meeting=meeting, to=person, by=request.user)
         elif action == "add":
@@ -121,7 +139,10 @@ def agenda(request, meeting_id):
             slot = room.slot_of(meeting, data["slot"])
             if slot is None:
                 raise Http404
-            if action == "remove":
+            if action == "slot-runner":
+                person = queries.person(data["facilitator"])
+                live_services.choose_slot_runner(slot=slot, to=person, by=request.user)
+            elif action == "remove":
                 live_services.remove_slot(slot=slot, by=request.user)
             elif action in ("up", "down"):
                 live_services.move_slot(slot=slot, by=request.user, earlier=action == "up")
@@ -131,10 +152,11 @@ def agenda(request, meeting_id):
 
 
 def live_workspace(request, meeting_id):
-    """The forms of the current step, polled like the stage but keyed on the step, so typing survives a pause
-    or an added minute and is replaced only when the step changes."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
-    if request.GET.get("s") == str(meeting.step_index) and meeting.status == Meeting.Status.LIVE:
+    """The current step's workspace, polled like the stage with the revision it shows (`?v=`): a question
+    captured, an issue saved, an action committed or a hand raised reaches every screen within the step. What
+    someone is typing is kept by static/js/drafts.js across the swap."""
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    if request.GET.get("v") == str(meeting.revision):
         return HttpResponse(status=304)
     return render(request, "meetings/live.html#workspace", _workspace_context(request, meeting))
 
@@ -184,6 +206,35 @@ def _record_present(request, meeting, form, facilitating):
     if person is None:
         raise Http404
     live_services.mark_present(meeting=meeting, user=person, present=data["present"], by=request.user)
+
+
+def _record_here(request, meeting, form, facilitating):
+    form.checked()
+    live_services.check_in_myself(meeting=meeting, by=request.user)  # only ever the person asking
+
+
+def _record_present_expected(request, meeting, form, facilitating):
+    if not facilitating:
+        raise PermissionDenied
+    form.checked()
+    live_services.mark_expected_present(meeting=meeting, by=request.user)
+
+
+def _record_hand(request, meeting, form, facilitating):
+    if form.checked()["raised"]:
+        live_services.raise_hand(meeting=meeting, by=request.user)
+    else:
+        live_services.clear_hands(meeting=meeting, by=request.user, user=request.user)
+
+
+def _record_clear_hands(request, meeting, form, facilitating):
+    if not facilitating:
+        raise PermissionDenied
+    user_id = form.checked()["user"]
+    person = room.person_in_set(meeting, user_id) if user_id else None
+    if user_id and person is None:
+        raise Http404
+    live_services.clear_hands(meeting=meeting, by=request.user, user=person)
 
 
 def _record_checkin(request, meeting, form, facilitating):
@@ -247,7 +298,11 @@ RECORDERS = {
     "term": _record_term,
     "process_notes": _record_process_notes,
     "present": _record_present,
+    "here": _record_here,
+    "present_expected": _record_present_expected,
     "checkin": _record_checkin,
+    "hand": _record_hand,
+    "clear_hands": _record_clear_hands,
     "issue": _record_issue,
     "action": _record_action,
     "question": _record_question,
@@ -259,7 +314,7 @@ RECORDERS = {
 @require_POST
 def live_record(request, meeting_id):
     """Everything written during the meeting goes through here, one `kind` at a time."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     facilitating = permissions.can_run_meeting(request.user, meeting)
     kind = request.POST.get("kind")
     try:
@@ -269,8 +324,10 @@ def live_record(request, meeting_id):
         form.is_valid()
         RECORDERS[kind](request, meeting, form, facilitating)
         messages.success(request, _("Saved."))
+        request.session[SAVED_KIND] = kind
     except DuplicateSubmission as duplicate:
         messages.info(request, str(duplicate))
+        request.session[SAVED_KIND] = kind
     except ServiceError as error:
         messages.error(request, str(error))
     return redirect("meetings:live", meeting_id=meeting.pk)
@@ -278,7 +335,7 @@ def live_record(request, meeting_id):
 
 def record(request, meeting_id):
     """After the meeting: who came, who presented what, the actions, shared reflections and the real minutes."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
     context = _live_context(request, meeting)
     context |= room.record(meeting, request.user, context["slots"])
     context["show_process_notes"] = permissions.can_run_meeting(request.user, meeting)

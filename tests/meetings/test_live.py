@@ -235,15 +235,94 @@ def test_bad_input_in_the_room_is_refused_with_a_message(client, meeting, facili
         assert message in record(client, meeting, **data).content.decode()
 
 
-def test_the_workspace_answers_304_until_the_step_changes(client, meeting, facilitator, member):
+def test_the_workspace_answers_304_until_the_room_changes(client, meeting, facilitator, member):
     control(meeting, facilitator, "start")
     client.force_login(member)
     url = reverse("meetings:live-workspace", args=[meeting.pk])
-    assert client.get(url, {"s": "0"}).status_code == 304
-    control(meeting, facilitator, "extend")  # same step: typing survives
-    assert client.get(url, {"s": "0"}).status_code == 304
+    assert client.get(url, {"v": "1"}).status_code == 304
+    control(meeting, facilitator, "extend")  # same step, but the room moved on (typing is kept by drafts.js)
+    assert client.get(url, {"v": "1"}).status_code == 200
+    assert client.get(url, {"v": "2"}).status_code == 304
     control(meeting, facilitator, "next")
-    assert "Handing over between shifts" in client.get(url, {"s": "0"}).content.decode()
+    assert "Handing over between shifts" in client.get(url, {"v": "2"}).content.decode()
+
+
+def test_a_question_captured_moves_the_revision_not_the_version_and_reaches_the_presenter(
+    client, meeting, learning_set, facilitator, member, django_capture_on_commit_callbacks
+):
+    asker = SetMembershipFactory(learning_set=learning_set).user
+    with django_capture_on_commit_callbacks(execute=True):
+        control(meeting, facilitator, "start")
+        control(meeting, facilitator, "next")
+        control(meeting, facilitator, "next")  # questioning
+    meeting.refresh_from_db()
+    version, revision = meeting.version, meeting.revision
+    client.force_login(member)  # the presenter follows the room
+    client.get(reverse("meetings:live", args=[meeting.pk]))
+    state = reverse("meetings:live-state", args=[meeting.pk])
+    workspace = reverse("meetings:live-workspace", args=[meeting.pk])
+    assert client.get(state, {"v": revision}).status_code == 304
+    assert client.get(workspace, {"v": revision}).status_code == 304
+    client.force_login(asker)
+    with django_capture_on_commit_callbacks(execute=True):
+        record(client, meeting, kind="question", slot=meeting.slots.get().pk, text="What have you tried so far?")
+    meeting.refresh_from_db()
+    assert (meeting.version, meeting.revision) == (version, revision + 1)
+    assert cache.get(version_cache_key(meeting.pk)) == revision + 1  # the poll's shortcut moved on too
+    client.force_login(member)
+    client.get(reverse("meetings:live", args=[meeting.pk]))
+    polled = client.get(state, {"v": revision})
+    assert polled.status_code == 200 and "1 question captured" in polled.content.decode()
+    assert f"?v={revision + 1}" in polled.content.decode()
+    polled = client.get(workspace, {"v": revision})
+    assert polled.status_code == 200 and "What have you tried so far?" in polled.content.decode()
+    # The facilitator's "Next", clicked from the version before the question, is not stale.
+    live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="next", version=version)
+    assert Meeting.objects.get(pk=meeting.pk).step_index == 3
+
+
+def test_every_room_write_moves_the_revision_and_shows_within_the_step(
+    client, meeting, learning_set, facilitator, member
+):
+    def revision():
+        return Meeting.objects.get(pk=meeting.pk).revision
+
+    control(meeting, facilitator, "start")
+    slot = meeting.slots.get()
+    client.force_login(facilitator)
+    workspace = reverse("meetings:live-workspace", args=[meeting.pk])
+    before = revision()
+    record(client, meeting, kind="present", user=member.pk, present="1")
+    client.force_login(member)
+    record(client, meeting, kind="checkin", note="CHECKIN-WITHIN-STEP")
+    assert revision() == before + 2
+    client.force_login(facilitator)
+    assert "CHECKIN-WITHIN-STEP" in client.get(workspace, {"v": before}).content.decode()
+    control(meeting, facilitator, "next")  # presentation
+    before = revision()
+    client.force_login(member)
+    record(client, meeting, kind="issue", slot=slot.pk, title="Saved by the presenter", summary="In detail")
+    assert revision() == before + 1
+    client.force_login(facilitator)  # the facilitator's screen shows it within the step
+    state = client.get(reverse("meetings:live-state", args=[meeting.pk]), {"v": before}).content.decode()
+    assert "Saved by the presenter" in state
+    assert "In detail" in client.get(workspace, {"v": before}).content.decode()
+    control(meeting, facilitator, "next")
+    control(meeting, facilitator, "next")  # commitments
+    before = revision()
+    record(client, meeting, kind="action", slot=slot.pk, text="ACTION-WITHIN-STEP")
+    assert revision() == before + 1
+    client.force_login(member)
+    assert "ACTION-WITHIN-STEP" in client.get(workspace, {"v": before}).content.decode()
+    control(meeting, facilitator, "next")  # reflection
+    before = revision()
+    record(client, meeting, kind="reflection", about_self="PRIVATE", shared="")
+    record(client, meeting, kind="rating", rating="7")
+    assert revision() == before + 2
+    client.force_login(facilitator)
+    state = client.get(reverse("meetings:live-state", args=[meeting.pk]), {"v": before}).content.decode()
+    assert "1 person has written a reflection" in state and "1 rating given" in state
+    assert "PRIVATE" not in state
 
 
 def test_actual_minutes_come_from_the_events(meeting, facilitator):
@@ -484,7 +563,7 @@ def test_the_meeting_room_makes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(9):  # check-in: people, attendance, open actions with their updates
         assert client.get(url).status_code == 200
     live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="next", version=1)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # the facilitator's page: +1 for the people to hand the controls to
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(11):
         assert client.get(reverse("meetings:record", args=[meeting.pk])).status_code == 200
