@@ -4,11 +4,12 @@ HTML-escaped), the HTML body is escaped. Each is sent by the task or service tha
 from datetime import timedelta
 
 import pytest
-from celery import current_app
 from django.core import mail
 from django.utils import timezone
 
-from meetings.models import Attendance, Meeting, Reminder
+from core import outbox
+from meetings import live, recurrence, reminders, scheduling
+from meetings.models import Attendance, Meeting, ReminderKind
 from sets import invitations
 from sets.models import SetMembership
 from tests.factories import LearningSetFactory, MeetingFactory, SetMembershipFactory
@@ -30,10 +31,6 @@ def person(learning_set):
 @pytest.fixture
 def meeting(learning_set, person):
     return MeetingFactory(learning_set=learning_set, place=NAME, starts_at=timezone.now() + timedelta(days=2))
-
-
-def run_task(name: str, *args) -> None:
-    current_app.tasks[name].apply(args=args).get()
 
 
 def the_only_email():
@@ -65,41 +62,53 @@ def test_the_invitation(learning_set, django_capture_on_commit_callbacks):
     assert_plain_and_escaped(subject, text, html)
 
 
+def details(day: int = 1):
+    start = (timezone.now() + timedelta(days=10 + day)).replace(tzinfo=None, hour=9, minute=30, second=0, microsecond=0)
+    return scheduling.MeetingDetails(local_start=start, duration_minutes=120, place=NAME)
+
+
 @pytest.mark.parametrize("change", ["scheduled", "changed", "cancelled"])
-def test_the_calendar_emails(meeting, change):
-    run_task("meetings.send_calendar_emails", [meeting.pk], "REQUEST", change)
+def test_the_calendar_emails(learning_set, person, change, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        [meeting] = scheduling.schedule_meetings(learning_set=learning_set, by=person, details=details())
+    if change != "scheduled":
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            if change == "changed":
+                scheduling.reschedule_meeting(meeting=meeting, by=person, details=details(day=2))
+            else:
+                scheduling.cancel_meeting(meeting=meeting, by=person)
     subject, text, html = the_only_email()
     assert_plain_and_escaped(subject, text, html)
 
 
-def test_the_subject_of_several_meetings_scheduled(learning_set, person, meeting):
-    later = MeetingFactory(learning_set=learning_set, place=NAME, starts_at=meeting.starts_at + timedelta(days=7))
-    run_task("meetings.send_calendar_emails", [meeting.pk, later.pk], "REQUEST", "scheduled")
+def test_the_subject_of_several_meetings_scheduled(learning_set, person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.schedule_meetings(
+            learning_set=learning_set,
+            by=person,
+            details=details(),
+            repeat=recurrence.Rule(frequency=recurrence.WEEKLY, count=2),
+        )
     subject, text, html = the_only_email()
     assert subject == f"{NAME}: 2 meetings scheduled"
     assert_plain_and_escaped(subject, text, html)
 
 
-@pytest.mark.parametrize("kind", [Reminder.Kind.REMINDER, Reminder.Kind.NUDGE])
-def test_the_reminder_and_the_nudge(meeting, person, kind):
-    reminder = Reminder.objects.create(
-        meeting=meeting,
-        user=person,
-        kind=kind,
-        offset_hours=24,
-        meeting_starts_at=meeting.starts_at,
-        due_at=timezone.now(),
-        claimed_at=timezone.now(),
-    )
-    run_task("meetings.send_reminders", [reminder.pk])
+@pytest.mark.parametrize("kind", [ReminderKind.REMINDER, ReminderKind.NUDGE])
+def test_the_reminder_and_the_nudge(meeting, person, kind, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.enqueue([reminders.reminder_message(meeting, person.pk, person.email, kind, 48)])
     subject, text, html = the_only_email()
     assert_plain_and_escaped(subject, text, html)
 
 
-def test_the_meeting_summary(meeting, person):
+def test_the_meeting_summary(meeting, person, django_capture_on_commit_callbacks):
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.ENDED, ended_at=timezone.now())
+    meeting.refresh_from_db()
     Attendance.objects.create(meeting=meeting, user=person, present=True)
-    run_task("meetings.send_meeting_summaries", meeting.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        live.write_meeting_summaries(meeting=meeting, now=timezone.now())
     subject, text, html = the_only_email()
     assert subject.startswith(f"{NAME}: the record of ")
     assert_plain_and_escaped(subject, text, html)
