@@ -43,6 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # daphne first: it makes `manage.py runserver` serve ASGI (http and the live room's websockets).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "channels",
     "csp",
     "template_partials",
     "allauth",
@@ -91,6 +94,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "actionlearning.urls"
 WSGI_APPLICATION = "actionlearning.wsgi.application"
+# The web server runs the ASGI application (daphne): http, and the live meeting room's websockets.
+ASGI_APPLICATION = "actionlearning.asgi.application"
 
 TEMPLATES = [
     {
@@ -133,6 +138,20 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The channel layer carries the live meeting room's pushes (core/realtime.py) to every web process: Redis when
+# CHANNEL_LAYER_URL is set (by default REDIS_URL), so several processes and machines share one room; otherwise
+# channels' in-memory layer, which reaches only the one process (`make run`, the tests without Redis).
+CHANNEL_LAYER_URL = env("CHANNEL_LAYER_URL", default=REDIS_URL)
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": "actionlearning:channels"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Sessions are read from the cache (Redis in production) and written through to the database: one query less
 # on every request, which matters most for the live meeting's polled state endpoint.
