@@ -100,7 +100,7 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
         raise ServiceError(_("%(name)s already has a slot.") % {"name": presenter.display_name})
     issue = issue_to_present(presenter=presenter, learning_set=learning_set, title=issue_title)
     last = meeting.slots.aggregate(last=Max("order"))["last"]
-    return AirtimeSlot.objects.create(
+    slot = AirtimeSlot.objects.create(
         meeting=meeting,
         presenter=presenter,
         issue=issue,
@@ -109,6 +109,8 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
         questioning_minutes=learning_set.questioning_minutes,
         commitments_minutes=learning_set.commitments_minutes,
     )
+    publish_version(meeting.pk, meeting.version, full=True)
+    return slot
 
 
 @transaction.atomic
@@ -120,6 +122,7 @@ def hand_over(*, meeting: Meeting, to, by) -> Meeting:
         raise ServiceError(_("Only someone in the set can run its meeting."))
     meeting.facilitator = to
     meeting.save(update_fields=["facilitator", "updated_at"])
+    publish_version(meeting.pk, meeting.version, full=True)  # who sees the controls changed
     return meeting
 
 
@@ -149,6 +152,7 @@ def bid_for_time(*, meeting: Meeting, by, minutes: int, urgent: bool, issue_titl
     slot.bid_minutes, slot.bid_urgent = minutes, urgent
     slot.questioning_minutes = minutes - fixed
     slot.save(update_fields=["issue", "bid_minutes", "bid_urgent", "questioning_minutes"])
+    publish_version(meeting.pk, meeting.version, full=True)
     return slot
 
 
@@ -176,12 +180,15 @@ def first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
 
 
 def _agenda_changed(meeting: Meeting, by, kind: str) -> None:
-    """During the meeting, a change to the running order moves the version on so every page refreshes."""
+    """During the meeting, a change to the running order moves the version on so every page refreshes; before
+    it, every open room is told to fetch the agenda (the version, which the controls compare, stays)."""
     if meeting.status == Meeting.Status.LIVE:
         Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
         publish_version(meeting.pk, meeting.version + 1)
         steps = plan_for(meeting).steps()
         MeetingEvent.objects.create(meeting=meeting, kind=kind, step=steps[meeting.step_index].key, actor=by)
+    else:
+        publish_version(meeting.pk, meeting.version, full=True)
 
 
 @transaction.atomic
