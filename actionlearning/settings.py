@@ -117,6 +117,16 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # Opening a PostgreSQL connection costs ~6 ms; keep it for a minute.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI (daphne) each request's sync code runs in a thread of its own, and Django's persistent
+    # connections are per thread: they would pile up to PostgreSQL's max_connections. A pool per process (psycopg's)
+    # keeps them reused and bounded instead; Django requires CONN_MAX_AGE 0 with it.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DB_POOL_SIZE", default=10),
+        "timeout": 10,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock (up to 20 s) instead of failing with "database is locked" when the web app,
     # the worker and beat write at once in the embedded mode.

@@ -330,6 +330,7 @@ SOCKET_CASES = [(name, role) for name in sorted(SOCKETS) for role in ROLES]
 
 
 @pytest.mark.django_db(transaction=True)  # the consumer reads the database from another thread's view of it
+@pytest.mark.usefixtures("sockets_leave_no_connection")
 @pytest.mark.parametrize(("name", "role"), SOCKET_CASES, ids=[f"{n}-{r}" for n, r in SOCKET_CASES])
 def test_socket_access(world, name, role):
     build_path, page = SOCKETS[name]

@@ -21,7 +21,7 @@ from meetings.models import Meeting
 from sets.models import SetMembership
 from tests.factories import SetMembershipFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sockets_leave_no_connection")]
 
 ORIGIN = (b"origin", b"http://localhost")
 
