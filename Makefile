@@ -4,7 +4,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV = $(if $(shell command -v uv 2>/dev/null),uv,python3 -m uv)
 PORT ?= 8000
 
-.PHONY: ensure-uv install run test lint browser fault-tools bench load
+.PHONY: ensure-uv install run test lint browser fault-tools bench bench-live load
 
 ensure-uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -38,6 +38,15 @@ DURATION ?= 10
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(UV) run python bench/run.py --scale $(SCALE) --duration $(DURATION)
+	$(MAKE) bench-live LIVE_SCALE=$(SCALE)
+
+# The live room under load (docs/performance.md): LIVE_MEETINGS meetings x 8 websocket clients across two daphne
+# processes sharing the Redis channel layer (REDIS_URL), then the same with one process killed mid-run. Writes
+# bench/results/live-latest.json. The bench database as above; LIVE_SCALE must have LIVE_MEETINGS sets or more.
+LIVE_SCALE ?= 60
+LIVE_MEETINGS ?= 50
+bench-live: install
+	$(UV) run python bench/live.py --scale $(LIVE_SCALE) --meetings $(LIVE_MEETINGS)
 
 # The load run (README, "Reliability"): LOAD_USERS people, each with a session of their own, on member pages and
 # live meetings for LOAD_DURATION seconds; fails unless every request is answered as expected. Its own database:

@@ -98,6 +98,8 @@ def test_four_people_run_a_meeting_and_every_page_follows_by_push_without_reload
         "Glad to be here"
     )
 
+    runner.screenshot(path="test-results/live-room-runner-1280.png", full_page=True)
+    members[2].screenshot(path="test-results/live-room-member-375.png", full_page=True)
     click(runner, "+5 min")
     minutes = learning_set.checkin_minutes + 5
     expect(members[1].locator("#stage .stage-clock")).to_contain_text(f"of {minutes} min", timeout=5000)
@@ -127,6 +129,7 @@ def test_four_people_run_a_meeting_and_every_page_follows_by_push_without_reload
     runner.get_by_role("button", name="End", exact=True).click()
     dialog = runner.locator("#end-dialog")
     expect(dialog).to_be_visible()
+    runner.screenshot(path="test-results/live-room-end-dialog-1280.png")
     dialog.get_by_role("button", name="Keep going").click()
     expect(dialog).to_be_hidden()
     assert Meeting.objects.get(pk=meeting.pk).status == "live"
