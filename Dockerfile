@@ -24,4 +24,4 @@ RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "actionlearning.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--access-log", "-", "actionlearning.asgi:application"]

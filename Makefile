@@ -9,7 +9,7 @@ ENV_FILE ?= .env
 SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' $(ENV_FILE) 2>/dev/null | tail -n 1),http://127.0.0.1:$(PORT))
 export SITE_URL
 
-.PHONY: ensure-uv install run test lint browser fault-tools gettext messages compilemessages bench load
+.PHONY: ensure-uv install run test lint browser fault-tools gettext messages compilemessages bench bench-live load
 
 ensure-uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -58,6 +58,15 @@ DURATION ?= 10
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(UV) run python bench/run.py --scale $(SCALE) --duration $(DURATION)
+	$(MAKE) bench-live LIVE_SCALE=$(SCALE)
+
+# The live room under load (docs/performance.md): LIVE_MEETINGS meetings x 8 websocket clients across two daphne
+# processes sharing the Redis channel layer (REDIS_URL), then the same with one process killed mid-run. Writes
+# bench/results/live-latest.json. The bench database as above; LIVE_SCALE must have LIVE_MEETINGS sets or more.
+LIVE_SCALE ?= 60
+LIVE_MEETINGS ?= 50
+bench-live: install
+	$(UV) run python bench/live.py --scale $(LIVE_SCALE) --meetings $(LIVE_MEETINGS)
 
 # The load run (README, "Reliability"): LOAD_USERS people, each with a session of their own, on member pages and
 # live meetings for LOAD_DURATION seconds; fails unless every request is answered as expected. Its own database:

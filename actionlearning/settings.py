@@ -43,6 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # daphne first: it makes `manage.py runserver` serve ASGI (http and the live room's websockets).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "channels",
     "csp",
     "template_partials",
     "allauth",
@@ -92,6 +95,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "actionlearning.urls"
 WSGI_APPLICATION = "actionlearning.wsgi.application"
+# The web server runs the ASGI application (daphne): http, and the live meeting room's websockets.
+ASGI_APPLICATION = "actionlearning.asgi.application"
 
 TEMPLATES = [
     {
@@ -114,6 +119,16 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # Opening a PostgreSQL connection costs ~6 ms; keep it for a minute.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI (daphne) each request's sync code runs in a thread of its own, and Django's persistent
+    # connections are per thread: they would pile up to PostgreSQL's max_connections. A pool per process (psycopg's)
+    # keeps them reused and bounded instead; Django requires CONN_MAX_AGE 0 with it.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DB_POOL_SIZE", default=10),
+        "timeout": 10,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock (up to 20 s) instead of failing with "database is locked" when the web app,
     # the worker and beat write at once in the embedded mode.
@@ -135,6 +150,20 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The channel layer carries the live meeting room's pushes (core/realtime.py) to every web process: Redis when
+# CHANNEL_LAYER_URL is set (by default REDIS_URL), so several processes and machines share one room; otherwise
+# channels' in-memory layer, which reaches only the one process (`make run`, the tests without Redis).
+CHANNEL_LAYER_URL = env("CHANNEL_LAYER_URL", default=REDIS_URL)
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": "actionlearning:channels"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Sessions are read from the cache (Redis in production) and written through to the database: one query less
 # on every request, which matters most for the live meeting's polled state endpoint.

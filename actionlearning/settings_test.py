@@ -23,4 +23,7 @@ WHITENOISE_USE_FINDERS = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
 # Live-server threads must not hold connections open past a test: PostgreSQL would refuse to drop the test database.
+# For the same reason no connection pool (settings.py pools PostgreSQL connections for ASGI): its idle
+# connections would outlive the tests.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405

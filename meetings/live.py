@@ -23,7 +23,7 @@ from core.errors import ServiceError
 from core.form_tokens import once_per_form_token
 from core.models import OutboxMessage
 from meetings import flow
-from meetings.live_version import room_changed
+from meetings.live_version import publish_version, room_changed
 from meetings.models import (
     Action,
     AirtimeSlot,
@@ -114,6 +114,7 @@ def add_slot(*, meeting: Meeting, presenter, by, issue_title: str = "") -> Airti
         questioning_minutes=learning_set.questioning_minutes,
         commitments_minutes=learning_set.commitments_minutes,
     )
+    publish_version(meeting.pk, meeting.revision, full=True)  # open rooms fetch the agenda
     return slot
 
 
@@ -179,6 +180,7 @@ def bid_for_time(*, meeting: Meeting, by, minutes: int, urgent: bool, issue_titl
     slot.bid_minutes, slot.bid_urgent = minutes, urgent
     slot.questioning_minutes = minutes - fixed
     slot.save(update_fields=["issue", "bid_minutes", "bid_urgent", "questioning_minutes"])
+    publish_version(meeting.pk, meeting.revision, full=True)
     return slot
 
 
@@ -208,13 +210,15 @@ def first_movable(meeting: Meeting, slots: list[AirtimeSlot]) -> int:
 
 def _agenda_changed(meeting: Meeting, by, kind: str) -> None:
     """During the meeting, a change to the running order moves the version on (a "Next" clicked from the old
-    order is stale) and the revision (every page refreshes). Before it, the agenda is read when the room opens:
-    the revision starts moving with the meeting."""
+    order is stale) and the revision (every page refreshes). Before it, every open room is told to fetch the
+    agenda; the revision starts moving with the meeting."""
     if meeting.status == Meeting.Status.LIVE:
         Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1)
         room_changed(meeting.pk)
         steps = plan_for(meeting).steps()
         MeetingEvent.objects.create(meeting=meeting, kind=kind, step=steps[meeting.step_index].key, actor=by)
+    else:
+        publish_version(meeting.pk, meeting.revision, full=True)
 
 
 @transaction.atomic

@@ -10,12 +10,17 @@ the cache keeps (the key and the publish functions keep the name "version" the p
 question captured moves everyone's screen on, and never makes the facilitator's "Next" stale.
 
 Imports only the app's models, so the services, views and middleware may all import this.
+
+Every publish also pushes `{"type": "room.changed", "version": <the poll token>}` to the meeting's open room pages
+(core/realtime.py, to the sockets of meetings/consumers.py), which then fetch their stage and workspace through the
+permission-checked GETs: the push carries no content.
 """
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
+from core import realtime
 from meetings.models import Meeting
 
 LIVE_ROOMS = "live_rooms"
@@ -27,10 +32,24 @@ def version_cache_key(meeting_id: int) -> str:
     return f"meetings:live-version:{meeting_id}"
 
 
-def publish_version(meeting_id: int, version: int) -> None:
-    """Keep the room's poll token (the meeting's revision) in the cache (Redis) after commit, so polling pages
-    learn "nothing changed" without a database query."""
+def room_group(meeting_id: int) -> str:
+    """The channel-layer group of the meeting's open room pages (each page's socket joins it)."""
+    return f"meeting-{meeting_id}"
+
+
+def publish_version(meeting_id: int, version: int, *, full: bool = False) -> None:
+    """After commit, keep the room's poll token (the meeting's revision) in the cache (Redis), so polling pages
+    learn "nothing changed" without a database query, and push it to every open room page, which fetches its
+    stage and workspace when its own token is older.
+
+    `full=True` says the pages should fetch even at the same token: for what changes the room before the meeting
+    (the agenda), which does not move the revision. Fails soft (core/realtime.py): the pages' polling is the
+    fallback."""
     transaction.on_commit(lambda: cache.set(version_cache_key(meeting_id), version, VERSION_CACHE_SECONDS))
+    message = {"type": "room.changed", "version": version}
+    if full:
+        message["full"] = True
+    realtime.publish(room_group(meeting_id), message)
 
 
 def restore_version(meeting_id: int, version: int) -> None:
@@ -40,8 +59,8 @@ def restore_version(meeting_id: int, version: int) -> None:
 
 def room_changed(meeting_id: int) -> int:
     """Something in the meeting room changed: the meeting's revision goes up by one, in the caller's transaction
-    (the UPDATE locks the row, so the revision read back is this change's), and is published to the cache after
-    commit. Every room write calls this once. Returns the new revision."""
+    (the UPDATE locks the row, so the revision read back is this change's), and is published (cache and push)
+    after commit. Every room write calls this once. Returns the new revision."""
     Meeting.objects.filter(pk=meeting_id).update(revision=F("revision") + 1)
     revision = Meeting.objects.filter(pk=meeting_id).values_list("revision", flat=True).get()
     publish_version(meeting_id, revision)

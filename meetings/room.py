@@ -278,3 +278,9 @@ def slot_of(meeting: Meeting, slot_id: int) -> AirtimeSlot | None:
 def person_in_set(meeting: Meeting, user_id: int) -> User | None:
     """Someone with a membership (past or present) of the meeting's set, or None."""
     return User.objects.filter(pk=user_id, set_memberships__learning_set=meeting.learning_set).first()
+
+
+def people_names(meeting: Meeting) -> dict[int, str]:
+    """{user id: name} of the set's current people (facilitators first, then by name): who may be shown as in
+    the room."""
+    return {m.user_id: m.user.display_name for m in set_people(meeting.learning_set_id)}

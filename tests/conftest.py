@@ -6,6 +6,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from django.core.cache import cache
+from django.db import connection
 
 from core import apps as core_apps
 from sets.models import OrganisationMembership, SetMembership
@@ -84,3 +85,17 @@ def outsider(other_set):
     user = SetMembershipFactory(learning_set=other_set, user__full_name="Otto Outsider").user
     OrganisationMembership.objects.filter(user=user).update(role=OrganisationMembership.Role.ADMIN)
     return user
+
+
+@pytest.fixture
+def sockets_leave_no_connection():
+    """For tests that drive the ASGI app's websockets in this process: the consumer's database work runs in other
+    asgiref contexts, whose connections Django's teardown cannot see, so PostgreSQL would refuse to drop the test
+    database at the end. Ends this test database's other sessions (the test's own; nothing else uses it)."""
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

@@ -8,12 +8,18 @@ people in it without the right role get 403; anonymous visitors are sent to log 
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from actionlearning.asgi import application
 from learning.models import JournalEntry, LibraryItem
 from meetings.emails import unsubscribe_token
 from meetings.models import Action, ActionUpdate, Issue, Meeting, Reflection
+from meetings.routing import websocket_urlpatterns
 from sets.models import Invitation, OrganisationMembership, SetMembership, hash_token
 from tests.factories import InvitationFactory, UserFactory
 
@@ -309,6 +315,48 @@ def test_access(client, world, name, role):
         assert response["Location"].startswith(reverse("account_login"))
     else:
         assert response.status_code == want, f"{name} as {role}: {response.status_code}, expected {want}"
+
+
+# Websockets: the same visitors, each socket judged as the page it belongs to. A refused socket is closed with a
+# code standing for the page's answer (meetings/consumers.py) before it joins anything; None: let in.
+SOCKET_CLOSE = {LOGIN: 4401, 404: 4404, 403: 4403, 200: None}
+# name: (how to build the socket's path, the page whose row it follows)
+SOCKETS = {
+    "room-socket": (lambda w: f"/ws/meetings/{w.meeting.pk}/", "meetings:live"),
+}
+
+
+def test_every_socket_route_has_a_row():
+    assert {pattern.name for pattern in websocket_urlpatterns} == set(SOCKETS)
+
+
+SOCKET_CASES = [(name, role) for name in sorted(SOCKETS) for role in ROLES]
+
+
+@pytest.mark.django_db(transaction=True)  # the consumer reads the database from another thread's view of it
+@pytest.mark.usefixtures("sockets_leave_no_connection")
+@pytest.mark.parametrize(("name", "role"), SOCKET_CASES, ids=[f"{n}-{r}" for n, r in SOCKET_CASES])
+def test_socket_access(world, name, role):
+    build_path, page = SOCKETS[name]
+    headers = [(b"origin", b"http://localhost")]
+    if role != "anonymous":
+        client = Client()
+        client.force_login(world.users[role])
+        headers.append(
+            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode())
+        )
+    communicator = WebsocketCommunicator(application, build_path(world), headers=headers)
+
+    async def close_code():
+        connected, _ = await communicator.connect()
+        assert connected
+        first = await communicator.receive_output(timeout=5)
+        await communicator.disconnect()
+        return first["code"] if first["type"] == "websocket.close" else None
+
+    want = SOCKET_CLOSE[MATRIX[page][3][role]]
+    got = async_to_sync(close_code)()
+    assert got == want, f"{name} as {role}: closed with {got}, expected {want}"
 
 
 def test_third_party_pages_are_behind_login(client, db):

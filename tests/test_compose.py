@@ -23,10 +23,11 @@ def test_compose_has_the_six_services():
     assert set(compose()["services"]) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
 
 
-def test_web_runs_gunicorn_on_the_project_wsgi_module_after_migrating():
+def test_web_runs_daphne_on_the_project_asgi_module_after_migrating():
     command = compose()["services"]["web"]["command"]
     assert "manage.py migrate" in command
-    assert "gunicorn actionlearning.wsgi:application" in command
+    assert "daphne " in command
+    assert "actionlearning.asgi:application" in command
 
 
 def test_worker_and_beat_run_celery_on_the_project_app():

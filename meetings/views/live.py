@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -69,15 +70,33 @@ def _workspace_context(request, meeting) -> dict:
     return context
 
 
-def live(request, meeting_id):
-    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
-    remember_room(request.session, meeting.pk)
+def _room_context(request, meeting) -> dict:
+    """Everything the room page shows: the stage, the workspace, and the agenda before the meeting."""
     context = _workspace_context(request, meeting)
     # What was just saved, for static/js/drafts.js to drop its draft (set by live_record, shown once).
     context["saved_kind"] = request.session.pop(SAVED_KIND, "")
     if meeting.status == Meeting.Status.SCHEDULED:
         context |= room.agenda(meeting, request.user, context["slots"])
-    return render(request, "meetings/live.html", context)
+    return context
+
+
+def live(request, meeting_id):
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    remember_room(request.session, meeting.pk)
+    return render(request, "meetings/live.html", _room_context(request, meeting))
+
+
+def _answer_in_place(request, meeting_id, *parts: str) -> HttpResponse | None:
+    """An htmx control's answer instead of a redirect (None for a plain POST, which is redirected as ever): the
+    room's `parts` that changed ("stage", "workspace", "agenda"), read again after the write and rendered as the
+    room's GET renders them, then the page's messages. The form says which part it swaps in place and which it
+    takes out of band (hx-select, hx-select-oob); the rest of the page (scroll, what is being typed) stays."""
+    if not request.htmx:
+        return None
+    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    context = _room_context(request, meeting) | {"answering": True}
+    html = "".join(render_to_string(f"meetings/live.html#{part}", context, request) for part in parts)
+    return HttpResponse(html + render_to_string("meetings/live.html#room-messages", context, request))
 
 
 def projector(request, meeting_id):
@@ -114,7 +133,7 @@ def live_control(request, meeting_id):
         )
     except ServiceError as error:
         messages.error(request, str(error))
-    return redirect("meetings:live", meeting_id=meeting.pk)
+    return _answer_in_place(request, meeting.pk, "stage") or redirect("meetings:live", meeting_id=meeting.pk)
 
 
 @require_POST
@@ -148,7 +167,9 @@ def agenda(request, meeting_id):
                 live_services.move_slot(slot=slot, by=request.user, earlier=action == "up")
     except ServiceError as error:
         messages.error(request, str(error))
-    return redirect("meetings:live", meeting_id=meeting.pk)
+    # Before the meeting the agenda section changed; during it, the running order in the workspace.
+    part = "agenda" if meeting.status == Meeting.Status.SCHEDULED else "workspace"
+    return _answer_in_place(request, meeting.pk, part, "stage") or redirect("meetings:live", meeting_id=meeting.pk)
 
 
 def live_workspace(request, meeting_id):
@@ -330,7 +351,7 @@ def live_record(request, meeting_id):
         request.session[SAVED_KIND] = kind
     except ServiceError as error:
         messages.error(request, str(error))
-    return redirect("meetings:live", meeting_id=meeting.pk)
+    return _answer_in_place(request, meeting.pk, "workspace") or redirect("meetings:live", meeting_id=meeting.pk)
 
 
 def record(request, meeting_id):

@@ -1,4 +1,7 @@
-"""Two browsers: the facilitator runs a two-presenter meeting; the member's page follows without reloading."""
+"""Two browsers: the facilitator runs a two-presenter meeting; the member's page follows without reloading.
+
+Served by pytest-django's live server, which is WSGI and holds no websocket: the pages' sockets fail, so this is
+the fallback, the 2-second poll, with the "Reconnecting…" note showing (the push: test_live_room_push.py)."""
 
 import re
 from datetime import timedelta
@@ -35,6 +38,7 @@ def test_the_members_page_follows_every_step_the_facilitator_takes(
     follower_url = follower.url
     stage = follower.locator("#stage")
     expect(stage.locator(".stage-phase")).to_have_text("Not started yet")
+    expect(follower.locator("#room-connection")).to_be_visible()  # no socket here: the page says it polls
 
     runner.get_by_role("button", name="Start the meeting").click()
     expect(stage.locator(".stage-phase")).to_have_text("Check-in", timeout=5000)
@@ -61,7 +65,8 @@ def test_the_members_page_follows_every_step_the_facilitator_takes(
             expect(runner.get_by_text("Talk to the night team about handovers")).to_be_visible()
     expect(stage.locator(".timer")).to_have_text(re.compile(r"^\+?\d+:\d\d$"))  # counted in the browser
     follower.screenshot(path="test-results/live-member-375.png", full_page=True)
-    runner.get_by_role("button", name="End").click()
+    runner.get_by_role("button", name="End", exact=True).click()
+    runner.locator("#end-dialog").get_by_role("button", name="End the meeting").click()
     expect(stage.locator(".stage-phase")).to_have_text("The meeting has ended", timeout=5000)
     assert follower.url == follower_url  # followed by polling, never reloaded
     assert Meeting.objects.get(pk=meeting.pk).status == "ended"
