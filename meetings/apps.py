@@ -9,7 +9,7 @@ class MeetingsConfig(AppConfig):
         # Registers beat's task (queued by name) and the emails of meetings as outbox kinds, which core delivers
         # without importing this app. Both import models, so this waits until the app registry is ready.
         from core import outbox  # noqa: PLC0415 (ready(): the outbox imports models)
-        from meetings import live, reminders, scheduling, tasks  # noqa: F401, PLC0415 (ready(): they import models)
+        from meetings import live, reminders, scheduling, summary, tasks  # noqa: F401, PLC0415 (ready(): they import models)
 
         outbox.register(
             "reminder",
@@ -35,5 +35,8 @@ class MeetingsConfig(AppConfig):
                 kind, label=label, check=scheduling.check_calendar_email, send=scheduling.send_calendar_email
             )
         outbox.register(
-            live.SUMMARY, label=_("Meeting summary"), check=live.check_meeting_summary, send=live.send_meeting_summary
+            summary.SUMMARY,
+            label=_("Meeting summary"),
+            check=summary.check_meeting_summary,
+            send=summary.send_meeting_summary,
         )

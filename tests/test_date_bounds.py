@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import ServiceError
-from meetings import live
+from meetings import live, recording
 from meetings.models import Action, Meeting
 from sets.models import LearningSet, SetMembership
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory
@@ -86,7 +86,7 @@ def test_the_live_service_checks_the_due_date_whatever_calls_it(commitments, mem
     meeting, slot = commitments
     slot.meeting = Meeting.objects.get(pk=meeting.pk)
     with pytest.raises(ServiceError, match="too far ahead"):
-        live.commit_action(slot=slot, by=member, facilitating=False, text="Act", due_on=date(9999, 12, 31))
+        recording.commit_action(slot=slot, by=member, facilitating=False, text="Act", due_on=date(9999, 12, 31))
     assert not Action.objects.exists()
 
 

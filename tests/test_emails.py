@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from core import outbox
-from meetings import live, recurrence, reminders, scheduling
+from meetings import recurrence, reminders, scheduling, summary
 from meetings.models import Attendance, Meeting, ReminderKind
 from sets import invitations
 from sets.models import SetMembership
@@ -108,7 +108,7 @@ def test_the_meeting_summary(meeting, person, django_capture_on_commit_callbacks
     meeting.refresh_from_db()
     Attendance.objects.create(meeting=meeting, user=person, present=True)
     with django_capture_on_commit_callbacks(execute=True):
-        live.write_meeting_summaries(meeting=meeting, now=timezone.now())
+        summary.write_meeting_summaries(meeting=meeting, now=timezone.now())
     subject, text, html = the_only_email()
     assert subject.startswith(f"{NAME}: the record of ")
     assert_plain_and_escaped(subject, text, html)

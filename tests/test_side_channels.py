@@ -19,7 +19,7 @@ from actionlearning.settings import parse_admins
 from core.models import OutboxMessage
 from learning import services as learning_services
 from learning.models import JournalEntry
-from meetings import live, reminders, scheduling
+from meetings import live, recording, reminders, scheduling
 from meetings.models import Action, ActionUpdate, Question, Reflection
 from meetings.scheduling import MeetingDetails
 from sets import invitations
@@ -80,8 +80,8 @@ def test_messages_emails_and_logs_carry_no_confidential_content(
         live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="start", version=0)
         meeting.refresh_from_db()
         for person in (member, facilitator, other):
-            live.mark_present(meeting=meeting, user=person, present=True, by=facilitator)
-        live.write_checkin_note(meeting=meeting, user=member, note=MARKERS["checkin"])
+            recording.mark_present(meeting=meeting, user=person, present=True, by=facilitator)
+        recording.write_checkin_note(meeting=meeting, user=member, note=MARKERS["checkin"])
         Question.objects.create(slot=slot, author=other, text=MARKERS["question"])
         action = Action.objects.create(
             owner=member, learning_set=learning_set, meeting=meeting, text=MARKERS["member_action"]

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 
 from accounts.timezones import time_range
 from core import outbox
-from meetings import live, reminders, scheduling
+from meetings import reminders, scheduling, summary
 from meetings.models import Attendance, Meeting, ReminderKind
 from sets import contract, invitations
 from sets.models import LearningSet
@@ -259,7 +259,7 @@ def send_each_kind(*, admin, member, learning_set, capture) -> None:
     held.refresh_from_db()
     Attendance.objects.create(meeting=held, user=member, present=True)
     with capture(execute=True):
-        live.write_meeting_summaries(meeting=held, now=timezone.now())
+        summary.write_meeting_summaries(meeting=held, now=timezone.now())
 
 
 URL = re.compile(r"https?://\S+")

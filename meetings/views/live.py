@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
 from meetings import live as live_services
-from meetings import queries, room, term
+from meetings import queries, recording, room, term
 from meetings.live_forms import RECORD_FORMS, AgendaForm, ControlForm
 from meetings.live_version import remember_room, restore_version
 from meetings.models import Meeting
@@ -55,8 +55,8 @@ def _workspace_context(request, meeting) -> dict:
         context |= room.reflecting(meeting, request.user)
         context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
     elif meeting.status == Meeting.Status.ENDED:
-        context["reflections_close_at"] = live_services.reflections_close_at(meeting)
-        context["reflections_open"] = live_services.reflections_open(meeting)
+        context["reflections_close_at"] = recording.reflections_close_at(meeting)
+        context["reflections_open"] = recording.reflections_open(meeting)
         if context["reflections_open"]:
             context |= room.reflecting(meeting, request.user)
     if context["can_facilitate"] and meeting.status == Meeting.Status.LIVE:
@@ -226,26 +226,26 @@ def _record_present(request, meeting, form, facilitating):
     person = room.person_in_set(meeting, data["user"])
     if person is None:
         raise Http404
-    live_services.mark_present(meeting=meeting, user=person, present=data["present"], by=request.user)
+    recording.mark_present(meeting=meeting, user=person, present=data["present"], by=request.user)
 
 
 def _record_here(request, meeting, form, facilitating):
     form.checked()
-    live_services.check_in_myself(meeting=meeting, by=request.user)  # only ever the person asking
+    recording.check_in_myself(meeting=meeting, by=request.user)  # only ever the person asking
 
 
 def _record_present_expected(request, meeting, form, facilitating):
     if not facilitating:
         raise PermissionDenied
     form.checked()
-    live_services.mark_expected_present(meeting=meeting, by=request.user)
+    recording.mark_expected_present(meeting=meeting, by=request.user)
 
 
 def _record_hand(request, meeting, form, facilitating):
     if form.checked()["raised"]:
-        live_services.raise_hand(meeting=meeting, by=request.user)
+        recording.raise_hand(meeting=meeting, by=request.user)
     else:
-        live_services.clear_hands(meeting=meeting, by=request.user, user=request.user)
+        recording.clear_hands(meeting=meeting, by=request.user, user=request.user)
 
 
 def _record_clear_hands(request, meeting, form, facilitating):
@@ -255,17 +255,17 @@ def _record_clear_hands(request, meeting, form, facilitating):
     person = room.person_in_set(meeting, user_id) if user_id else None
     if user_id and person is None:
         raise Http404
-    live_services.clear_hands(meeting=meeting, by=request.user, user=person)
+    recording.clear_hands(meeting=meeting, by=request.user, user=person)
 
 
 def _record_checkin(request, meeting, form, facilitating):
-    live_services.write_checkin_note(meeting=meeting, user=request.user, note=form.checked()["note"])
+    recording.write_checkin_note(meeting=meeting, user=request.user, note=form.checked()["note"])
 
 
 def _record_issue(request, meeting, form, facilitating):
     slot = _slot(meeting, form)
     data = form.checked()
-    live_services.update_issue(
+    recording.update_issue(
         slot=slot, by=request.user, facilitating=facilitating, title=data["title"], summary=data["summary"]
     )
 
@@ -273,7 +273,7 @@ def _record_issue(request, meeting, form, facilitating):
 def _record_action(request, meeting, form, facilitating):
     slot = _slot(meeting, form)
     data = form.checked()  # a due date that is not a date stops here, before the service
-    live_services.commit_action(
+    recording.commit_action(
         slot=slot,
         by=request.user,
         facilitating=facilitating,
@@ -286,12 +286,12 @@ def _record_action(request, meeting, form, facilitating):
 def _record_question(request, meeting, form, facilitating):
     slot = _slot(meeting, form)
     data = form.checked()
-    live_services.capture_question(slot=slot, by=request.user, text=data["text"], form_token=data["form_token"])
+    recording.capture_question(slot=slot, by=request.user, text=data["text"], form_token=data["form_token"])
 
 
 def _record_reflection(request, meeting, form, facilitating):
     data = form.checked()
-    live_services.write_reflection(
+    recording.write_reflection(
         meeting=meeting,
         by=request.user,
         situation=data["about_situation"],
@@ -305,7 +305,7 @@ def _record_reflection(request, meeting, form, facilitating):
 
 def _record_rating(request, meeting, form, facilitating):
     data = form.checked()
-    live_services.rate_process(
+    recording.rate_process(
         meeting=meeting,
         by=request.user,
         rating=data["rating"],

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from meetings import live
+from meetings import live, recording
 from meetings.models import AirtimeSlot, Meeting, Question
 from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, MeetingFactory, SetMembershipFactory
@@ -42,7 +42,7 @@ def test_a_typed_question_survives_a_refresh_a_reload_and_a_step_change(
 
     # Someone else captures a question: the workspace refreshes within the step, the typing stays.
     slot = AirtimeSlot.objects.select_related("meeting").get(meeting_id=meeting.pk)
-    live.capture_question(slot=slot, by=facilitator, text="What have you tried so far?")
+    recording.capture_question(slot=slot, by=facilitator, text="What have you tried so far?")
     expect(page.locator("#workspace")).to_contain_text("What have you tried so far?", timeout=6000)
     expect(page.locator("#question-text")).to_have_value(TYPED)
     expect(page.locator("#question-text")).to_be_focused()

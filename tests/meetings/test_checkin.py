@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import live, room
+from meetings import live, recording, room
 from meetings.models import Action, ActionUpdate, Attendance, Meeting
 from tests.factories import MeetingFactory, SetMembershipFactory
 
@@ -105,7 +105,7 @@ def test_check_in_shows_who_is_here_who_sent_apologies_and_who_is_missing(
     SetMembershipFactory(learning_set=learning_set, user__full_name="Mia Missing")
     Attendance.objects.create(meeting=meeting, user=away, rsvp="apologies", note="APOLOGY-NOTE-MARKER")
     start(meeting, facilitator)
-    live.mark_present(meeting=Meeting.objects.get(pk=meeting.pk), user=member, present=True, by=facilitator)
+    recording.mark_present(meeting=Meeting.objects.get(pk=meeting.pk), user=member, present=True, by=facilitator)
     found = room.checkin(Meeting.objects.get(pk=meeting.pk), member)
     assert found["presence_counts"] == {"here": 1, "apologies": 1, "missing": 2}
     assert {m.user.full_name: m.presence for m in found["people"]} == {
@@ -128,7 +128,7 @@ def test_the_record_lists_present_apologies_and_absent(client, meeting, learning
     Attendance.objects.create(meeting=meeting, user=away, rsvp="apologies")
     start(meeting, facilitator)
     current = Meeting.objects.get(pk=meeting.pk)
-    live.mark_present(meeting=current, user=member, present=True, by=facilitator)
+    recording.mark_present(meeting=current, user=member, present=True, by=facilitator)
     live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="end", version=1)
     found = room.attendance_record(Meeting.objects.get(pk=meeting.pk))
     names = {key: [person.full_name for person in people] for key, people in found.items()}
@@ -221,7 +221,7 @@ def test_everyone_who_said_they_would_come_is_marked_here_in_one_click(
     present = set(Attendance.objects.filter(meeting=meeting, present=True).values_list("user_id", flat=True))
     assert present == {member.pk, coming.pk}  # not the apologies, not someone who has left the set
     assert Attendance.objects.get(meeting=meeting, user=member).checked_in_at == early
-    assert live.mark_expected_present(meeting=Meeting.objects.get(pk=meeting.pk), by=facilitator) == 0
+    assert recording.mark_expected_present(meeting=Meeting.objects.get(pk=meeting.pk), by=facilitator) == 0
 
 
 def test_a_late_arrival_says_im_here_from_any_step(client, meeting, facilitator, member):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import ServiceError
-from meetings import live
+from meetings import live, recording
 from meetings.models import Meeting, RaisedHand
 from tests.factories import MeetingFactory, SetMembershipFactory
 
@@ -40,7 +40,7 @@ def test_hands_are_raised_in_questioning_only_and_queue_in_order(client, meeting
     second = SetMembershipFactory(learning_set=learning_set, user__full_name="Bo Second").user
     current = move(meeting, facilitator, "start", "next")  # presentation
     with pytest.raises(ServiceError, match="during questioning"):
-        live.raise_hand(meeting=current, by=first)
+        recording.raise_hand(meeting=current, by=first)
     current = move(meeting, facilitator, "next")  # questioning
     client.force_login(first)
     before = current.revision
@@ -68,7 +68,7 @@ def test_a_member_lowers_only_their_own_hand_and_the_runner_clears_one_or_all(
     third = SetMembershipFactory(learning_set=learning_set, user__full_name="Cy Third").user
     current = move(meeting, facilitator, "start", "next", "next")
     for person in (first, second, third):
-        live.raise_hand(meeting=current, by=person)
+        recording.raise_hand(meeting=current, by=person)
     client.force_login(first)
     url = reverse("meetings:live-record", args=[meeting.pk])
     assert client.post(url, {"kind": "clear_hands", "user": second.pk}).status_code == 403
@@ -85,7 +85,7 @@ def test_a_member_lowers_only_their_own_hand_and_the_runner_clears_one_or_all(
 def test_the_presenter_being_questioned_raises_no_hand(client, meeting, facilitator, member):
     current = move(meeting, facilitator, "start", "next", "next")
     with pytest.raises(ServiceError, match="The questions are for you"):
-        live.raise_hand(meeting=current, by=member)
+        recording.raise_hand(meeting=current, by=member)
     client.force_login(member)
     assert "Raise my hand" not in client.get(reverse("meetings:live", args=[meeting.pk])).content.decode()
 
@@ -93,7 +93,7 @@ def test_the_presenter_being_questioned_raises_no_hand(client, meeting, facilita
 def test_hands_are_lowered_when_the_step_moves_on_and_not_by_the_clock(meeting, learning_set, facilitator):
     asker = SetMembershipFactory(learning_set=learning_set).user
     current = move(meeting, facilitator, "start", "next", "next")
-    live.raise_hand(meeting=current, by=asker)
+    recording.raise_hand(meeting=current, by=asker)
     move(meeting, facilitator, "extend", "pause", "resume")
     assert RaisedHand.objects.filter(cleared_at=None).count() == 1
     move(meeting, facilitator, "next")
@@ -106,7 +106,7 @@ def test_only_people_in_the_set_raise_a_hand(client, meeting, learning_set, faci
     gone.left_at = timezone.now()
     gone.save(update_fields=["left_at"])
     with pytest.raises(ServiceError, match="Only people in the set"):
-        live.raise_hand(meeting=current, by=gone.user)
+        recording.raise_hand(meeting=current, by=gone.user)
     url = reverse("meetings:live-record", args=[meeting.pk])
     client.force_login(admin)
     assert client.post(url, {"kind": "hand", "raised": "1"}).status_code == 403

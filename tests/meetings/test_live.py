@@ -15,7 +15,7 @@ from django.utils import timezone
 from core import outbox
 from core.errors import ServiceError
 from core.models import OutboxMessage
-from meetings import live
+from meetings import live, recording, summary
 from meetings.live_version import LIVE_ROOMS, version_cache_key
 from meetings.models import (
     Action,
@@ -397,8 +397,8 @@ def test_attendees_get_one_summary_with_their_own_actions(
     absent = SetMembershipFactory(learning_set=learning_set).user
     control(meeting, facilitator, "start")
     meeting.refresh_from_db()
-    live.mark_present(meeting=meeting, user=member, present=True, by=facilitator)
-    live.mark_present(meeting=meeting, user=facilitator, present=True, by=facilitator)
+    recording.mark_present(meeting=meeting, user=member, present=True, by=facilitator)
+    recording.mark_present(meeting=meeting, user=facilitator, present=True, by=facilitator)
     Action.objects.create(owner=member, learning_set=learning_set, meeting=meeting, text="MEMBER-ACTION")
     Action.objects.create(owner=facilitator, learning_set=learning_set, meeting=meeting, text="FACILITATOR-ACTION")
     with django_capture_on_commit_callbacks(execute=True):
@@ -410,7 +410,7 @@ def test_attendees_get_one_summary_with_their_own_actions(
     assert "Handing over between shifts" in to_member.body
     # Once per meeting: writing the summaries again stores nothing, and sending the rows again sends nothing.
     meeting.refresh_from_db()
-    assert live.write_meeting_summaries(meeting=meeting, now=timezone.now()) == []
+    assert summary.write_meeting_summaries(meeting=meeting, now=timezone.now()) == []
     rows = OutboxMessage.objects.filter(kind="meeting-summary")
     assert sorted(rows.values_list("to_email", "status")) == sorted(
         [(member.email, "sent"), (facilitator.email, "sent")]

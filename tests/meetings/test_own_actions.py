@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import live
+from meetings import live, recording
 from meetings.models import Action, Issue, Meeting
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory
 
@@ -140,7 +140,7 @@ def test_an_action_committed_for_a_slot_carries_its_issue(learning_set, facilita
         meeting.refresh_from_db()
         live.control_meeting(meeting_id=meeting.pk, by=facilitator, control=control, version=meeting.version)
     slot.meeting = Meeting.objects.get(pk=meeting.pk)
-    action = live.commit_action(slot=slot, by=member, facilitating=False, text="Talk to the night team")
+    action = recording.commit_action(slot=slot, by=member, facilitating=False, text="Talk to the night team")
     assert (action.issue, action.issue.title, action.owner) == (slot.issue, "Handovers", member)
 
 

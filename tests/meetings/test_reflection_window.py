@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import ServiceError
-from meetings import live
+from meetings import live, recording
 from meetings.models import Meeting, ProcessRating, Reflection
 from tests.factories import MeetingFactory
 
@@ -23,34 +23,36 @@ def ended(learning_set, facilitator, member):
 
 
 def test_the_window_is_the_meeting_and_the_day_after_it(ended, learning_set):
-    assert live.reflections_close_at(ended) == ended.ended_at + timedelta(hours=24)
-    assert live.reflections_open(ended, now=ended.ended_at + timedelta(hours=23, minutes=59))
-    assert live.reflections_open(ended, now=ended.ended_at + timedelta(hours=24))
-    assert not live.reflections_open(ended, now=ended.ended_at + timedelta(hours=24, seconds=1))
+    assert recording.reflections_close_at(ended) == ended.ended_at + timedelta(hours=24)
+    assert recording.reflections_open(ended, now=ended.ended_at + timedelta(hours=23, minutes=59))
+    assert recording.reflections_open(ended, now=ended.ended_at + timedelta(hours=24))
+    assert not recording.reflections_open(ended, now=ended.ended_at + timedelta(hours=24, seconds=1))
     running = MeetingFactory(learning_set=learning_set, status="live")
-    assert live.reflections_open(running) and live.reflections_close_at(running) is None
-    assert not live.reflections_open(MeetingFactory(learning_set=learning_set))  # not started
-    assert not live.reflections_open(MeetingFactory(learning_set=learning_set, status="cancelled"))
+    assert recording.reflections_open(running) and recording.reflections_close_at(running) is None
+    assert not recording.reflections_open(MeetingFactory(learning_set=learning_set))  # not started
+    assert not recording.reflections_open(MeetingFactory(learning_set=learning_set, status="cancelled"))
 
 
 def test_reflections_and_ratings_are_taken_for_a_day_after_the_end(ended, member):
     with time_machine.travel(ended.ended_at + timedelta(hours=23), tick=False):
-        live.write_reflection(
+        recording.write_reflection(
             meeting=ended, by=member, situation="LATE-REFLECTION", myself="", relating="", shared=True
         )
-        live.rate_process(meeting=ended, by=member, rating=6, went_well="LATE-WORDS")
+        recording.rate_process(meeting=ended, by=member, rating=6, went_well="LATE-WORDS")
     with time_machine.travel(ended.ended_at + timedelta(hours=25), tick=False):
         with pytest.raises(ServiceError, match="closed a day after"):
-            live.write_reflection(meeting=ended, by=member, situation="TOO-LATE", myself="", relating="", shared=True)
+            recording.write_reflection(
+                meeting=ended, by=member, situation="TOO-LATE", myself="", relating="", shared=True
+            )
         with pytest.raises(ServiceError, match="closed a day after"):
-            live.rate_process(meeting=ended, by=member, rating=2)
+            recording.rate_process(meeting=ended, by=member, rating=2)
     assert list(Reflection.objects.values_list("about_situation", flat=True)) == ["LATE-REFLECTION"]
     assert ProcessRating.objects.get().rating == 6
 
 
 def test_reflections_before_the_meeting_are_refused(learning_set, member):
     with pytest.raises(ServiceError, match="in or after the meeting"):
-        live.write_reflection(
+        recording.write_reflection(
             meeting=MeetingFactory(learning_set=learning_set),
             by=member,
             situation="x",

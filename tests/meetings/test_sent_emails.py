@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.models import OutboxMessage
-from meetings import live, reminders, scheduling
+from meetings import reminders, scheduling, summary
 from sets import invitations
 from tests.factories import ActionFactory, MeetingFactory, SetMembershipFactory
 
@@ -118,7 +118,7 @@ def test_the_logs_make_a_fixed_number_of_queries(
             outbox.enqueue(
                 [
                     outbox.Message(
-                        kind=live.SUMMARY,
+                        kind=summary.SUMMARY,
                         key=f"test-summary:{meeting.pk}",
                         to_email=facilitator.email,
                         to_user_id=facilitator.pk,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.models import OutboxMessage
-from meetings import live, reminders, scheduling
+from meetings import live, recording, reminders, scheduling
 from meetings.models import Meeting
 from sets import invitations
 from tests.factories import ActionFactory, MeetingFactory
@@ -98,7 +98,7 @@ class World:
         live.control_meeting(meeting_id=meeting.pk, by=self.facilitator, control="start", version=0)
         meeting.refresh_from_db()
         for person in self.people:
-            live.mark_present(meeting=meeting, user=person, present=True, by=self.facilitator)
+            recording.mark_present(meeting=meeting, user=person, present=True, by=self.facilitator)
         meeting.refresh_from_db()
         live.control_meeting(meeting_id=meeting.pk, by=self.facilitator, control="end", version=meeting.version)
 
