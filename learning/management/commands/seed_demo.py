@@ -362,6 +362,8 @@ class History:
 
     def _first_start(self, plan: SetPlan) -> datetime:
         day = (self.now - timedelta(weeks=plan.first_weeks_ago) + timedelta(days=plan.day)).date()
+        if day.weekday() >= 5:  # sets meet on working days
+            day += timedelta(days=7 - day.weekday())
         return recurrence.to_aware(datetime.combine(day, time(9, 30)), plan.timezone)
 
     # A set's life
@@ -394,7 +396,9 @@ class History:
         open_actions: list[Action] = []
         for index, meeting in enumerate(meetings):
             if meeting.starts_at > self.now:
-                self._between(learning_set, open_actions, until=self.now - timedelta(hours=2))
+                self._between(
+                    learning_set, open_actions, until=self.now - timedelta(hours=2), next_meeting=meeting.starts_at
+                )
                 self._replies(meeting, people, index, until=self.now)
                 break
             if index == plan.cancelled:
@@ -576,21 +580,26 @@ class History:
                 )
         return committed
 
-    def _between(self, learning_set: LearningSet, committed: list[Action], until: datetime) -> None:
+    def _between(
+        self, learning_set: LearningSet, committed: list[Action], until: datetime, next_meeting: datetime | None = None
+    ) -> None:
         """What happens to last meeting's actions before `until`: progress, most done, a few dropped, some still
         open; words of support from set-mates; an issue resolved now and then."""
         events = []
+        # Before an earlier meeting nearly every action was finished or dropped; before today's date many are
+        # still under way.
+        finished = 0.66 if next_meeting else 0.86
         for action in committed:
             roll = self.random.random()
             made = action.created_at
-            gap = until - made  # until the next meeting (or today)
+            gap = (next_meeting or until) - made  # until the next meeting (what comes after today is skipped)
             first = made + gap * self.random.uniform(0.15, 0.45)
-            if roll < 0.88:
+            if roll < 0.92:
                 events.append((first, action, "in_progress", PROGRESS[action.pk % len(PROGRESS)]))
             last = made + gap * self.random.uniform(0.55, 0.95)
-            if roll < 0.66:
+            if roll < finished:
                 events.append((last, action, "done", DONE[action.pk % len(DONE)]))
-            elif roll < 0.76:
+            elif roll < finished + 0.1:
                 events.append((last, action, "dropped", DROPPED[action.pk % len(DROPPED)]))
         mates = [
             m.user for m in SetMembership.objects.current().filter(learning_set=learning_set).select_related("user")
