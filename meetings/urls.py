@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from meetings.views import actions, board, issues, live, scheduling
+from meetings.views import actions, board, guide, issues, live, scheduling
 
 app_name = "meetings"
 
@@ -41,4 +41,6 @@ urlpatterns = [
     path("sets/<int:set_id>/board/", board.board, name="board"),
     path("calendar/<str:token>.ics", scheduling.feed, name="feed"),
     path("unsubscribe/<str:token>/", scheduling.unsubscribe, name="unsubscribe"),
+    path("guide/", guide.members, name="guide"),
+    path("guide/facilitating/", guide.facilitating, name="guide-facilitating"),
 ]

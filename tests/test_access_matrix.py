@@ -179,6 +179,9 @@ MATRIX = {
     ),
     "meetings:feed": ("get", lambda w: {"token": w.feed_token}, None, everyone(200)),
     "meetings:unsubscribe": ("get", lambda w: {"token": w.unsubscribe_token}, None, everyone(200)),
+    # The guide (how a meeting runs; facilitating one): for anyone logged in, in or out of a set.
+    "meetings:guide": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
+    "meetings:guide-facilitating": ("get", lambda w: {}, None, SIGNED_IN_ONLY),
     # learning: a private journal entry and a reflection exist for their author alone (the facilitator and the
     # admin get 404 like strangers); the shared journal is the set's own people's; the library is the
     # organisation's, and only the author withdraws from it.
