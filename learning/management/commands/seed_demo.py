@@ -33,7 +33,7 @@ from bench.seed import seed_scale
 from core import outbox
 from core.models import OutboxMessage
 from learning import services as learning
-from meetings import actions, issues, live, recurrence, scheduling
+from meetings import actions, issues, live, recording, recurrence, scheduling
 from meetings.models import Action, Attendance, Issue, Meeting, Reflection
 from sets import invitations
 from sets import services as sets
@@ -478,12 +478,14 @@ class History:
         for position, person in enumerate([facilitator, *here]):
             if position == 2 and index % 2 == 1:
                 continue  # arrives late, below
-            live.mark_present(meeting=meeting, user=person, present=True, by=runner)
+            recording.mark_present(meeting=meeting, user=person, present=True, by=runner)
         for position, person in enumerate(here[:3]):
-            live.write_checkin_note(meeting=meeting, user=person, note=CHECKINS[(index + position) % len(CHECKINS)])
+            recording.write_checkin_note(
+                meeting=meeting, user=person, note=CHECKINS[(index + position) % len(CHECKINS)]
+            )
         if index % 2 == 1 and len(here) > 1:
             self._at(start + timedelta(minutes=12))
-            live.mark_present(meeting=meeting, user=here[1], present=True, by=runner)
+            recording.mark_present(meeting=meeting, user=here[1], present=True, by=runner)
         clock = start + timedelta(minutes=17)
 
         def control(name: str, **extra) -> Meeting:
@@ -498,7 +500,7 @@ class History:
             presenter = slot.presenter
             summaries = dict(ISSUES[self.members.index(presenter)])
             slot.meeting = meeting
-            live.update_issue(
+            recording.update_issue(
                 slot=slot,
                 by=presenter,
                 facilitating=False,
@@ -512,7 +514,7 @@ class History:
             for number in range(3):
                 clock += timedelta(minutes=5)
                 self._at(clock)
-                live.capture_question(
+                recording.capture_question(
                     slot=slot,
                     by=askers[(index + number) % len(askers)],
                     text=QUESTIONS[(index * 3 + slot_index + number) % len(QUESTIONS)],
@@ -526,7 +528,7 @@ class History:
             self._at(clock)
             slot.meeting = meeting
             committed.append(
-                live.commit_action(
+                recording.commit_action(
                     slot=slot,
                     by=presenter,
                     facilitating=False,
@@ -545,7 +547,7 @@ class History:
             self._at(clock)
             if position < 3:
                 situation, myself, relating = REFLECTIONS[(index + position) % len(REFLECTIONS)]
-                live.write_reflection(
+                recording.write_reflection(
                     meeting=meeting,
                     by=person,
                     situation=situation,
@@ -554,7 +556,7 @@ class History:
                     shared=position != 1,
                 )
             went_well, do_better = RATINGS_WORDS[(index + position) % len(RATINGS_WORDS)] if position < 2 else ("", "")
-            live.rate_process(
+            recording.rate_process(
                 meeting=meeting,
                 by=person,
                 rating=self.random.choice((6, 7, 7, 8, 8, 8, 9, 9, 10)),
