@@ -99,3 +99,10 @@ def sockets_leave_no_connection():
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last. Playwright's sync API keeps an event loop running in the test thread from the first
+    browser test to the end of the session, and asgiref's async_to_sync (which the websocket tests use to drive the
+    ASGI app) refuses to run where a loop is running. The order is otherwise kept."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

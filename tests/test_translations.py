@@ -154,7 +154,7 @@ def english_in(text: str, phrases: list[str], data: set[str]) -> list[str]:
     for value in data:
         text = text.replace(value, " ")
     found = [phrase for phrase in phrases if phrase in text]
-    words = re.findall(r"[A-Za-z]+", text)
+    words = re.findall(r"[^\W\d_]+", text)  # whole words, accented letters too ("noté" is not "not")
     for index, word in enumerate(words):
         if word.lower() in ENGLISH_WORDS and word not in KEPT:
             found.append("… " + " ".join(words[max(0, index - 3) : index + 4]) + " …")
