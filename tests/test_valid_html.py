@@ -31,11 +31,9 @@ CLOSES_P = {
     "ol", "p", "pre", "section", "table", "ul",
 }  # fmt: skip
 REFERENCES = ("aria-describedby", "aria-labelledby")
-# The live room's templates (templates/meetings/live.html, projector.html) are being reworked on another branch and
-# still write `hx-get`/`hx-trigger`/`hx-swap`: a follow-up switches them to `data-hx-*`. Only that rule is waived
-# there, and only while it is still broken (test_the_live_room_waiver_is_still_needed).
-LIVE_ROOM = {"meetings:live", "meetings:live-state", "meetings:live-workspace", "meetings:projector"}
 UNPREFIXED = "without the data- prefix"
+# The live room's views, checked at every step of a meeting (the matrix sees the room before it starts).
+LIVE_ROOM = ("meetings:live", "meetings:live-state", "meetings:live-workspace", "meetings:projector")
 
 
 class PageChecker(HTMLParser):
@@ -111,19 +109,10 @@ def test_every_page_is_valid_html_for_everyone_who_sees_it(client, world, name):
     for role in LOGGED_IN:
         if expected[role] == 200:
             client.force_login(world.users[role])
-            assert_valid(client.get(url), f"{name} as {role}", waive=UNPREFIXED if name in LIVE_ROOM else "")
+            assert_valid(client.get(url), f"{name} as {role}")
     if expected["anonymous"] == 200:
         client.logout()
         assert_valid(client.get(url), f"{name} as anonymous")
-
-
-@pytest.mark.parametrize("name", sorted(LIVE_ROOM))
-def test_the_live_room_waiver_is_still_needed(client, world, name):
-    """Fails once the live room writes `data-hx-*`: then take the waiver (LIVE_ROOM) out."""
-    _method, kwargs, _data, _expected = MATRIX[name]
-    client.force_login(world.users["member"])
-    problems = html_problems(client.get(reverse(name, kwargs=kwargs(world))).content.decode())
-    assert any(UNPREFIXED in p for p in problems), f"{name} is fixed: remove it from LIVE_ROOM"
 
 
 def test_the_live_room_is_valid_html_at_every_step(client, world):
@@ -137,7 +126,7 @@ def test_the_live_room_is_valid_html_at_every_step(client, world):
             client.force_login(world.users[role])
             for name in sorted(LIVE_ROOM):
                 response = client.get(reverse(name, args=[meeting.pk]))
-                assert_valid(response, f"{name} after {step} as {role}", waive=UNPREFIXED)
+                assert_valid(response, f"{name} after {step} as {role}")
 
 
 @pytest.mark.parametrize("name", ANONYMOUS_ACCOUNT_PAGES)
