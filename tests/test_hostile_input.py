@@ -77,8 +77,10 @@ class FormParser(HTMLParser):
             method = (attrs.get("method") or "get").lower()
             self.form = Form(action=urljoin(self.page_path, attrs.get("action") or ""), method=method)
             self.forms.append(self.form)
-        elif "?" in (attrs.get("hx-get") or "") or (tag == "a" and "?" in (attrs.get("href") or "")):
-            target = urlsplit(urljoin(self.page_path, attrs.get("hx-get") or attrs["href"]))
+        elif "?" in (hx_get := attrs.get("data-hx-get") or attrs.get("hx-get") or "") or (
+            tag == "a" and "?" in (attrs.get("href") or "")
+        ):
+            target = urlsplit(urljoin(self.page_path, hx_get or attrs["href"]))
             if target.path.startswith("/") and not target.netloc:
                 self.forms.append(Form(action=target.path, fields=dict(parse_qsl(target.query)), method="get"))
         elif self.form is None:

@@ -44,7 +44,7 @@
     return Boolean(region && active && region.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName));
   }
 
-  // Ask htmx to refetch a region (its hx-get, triggered by our own event, so the poll filter lets it through).
+  // Ask htmx to refetch a region (its data-hx-get, triggered by our own event, so the poll filter lets it through).
   // A region someone is typing in waits until they leave it.
   function refetch(id) {
     var region = document.getElementById(id);
@@ -66,7 +66,7 @@
       return;
     }
     if (full) {
-      var url = current.getAttribute("hx-get").replace(/([?&])v=[^&]*/, "$1v=");
+      var url = current.getAttribute("data-hx-get").replace(/([?&])v=[^&]*/, "$1v=");
       htmx.ajax("GET", url, { target: current, swap: "outerHTML" });
       refetch("agenda");
     } else if (String(version) !== current.dataset.version) {
@@ -166,7 +166,7 @@
     }
   }
 
-  // The poll (hx-trigger "every 2s", which comes with no triggering event) is not sent while the socket is open.
+  // The poll (data-hx-trigger "every 2s", which comes with no triggering event) is not sent while the socket is open.
   // A forced fetch (`sync(..., true)`: an empty v=) always goes.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var element = event.detail.elt;

@@ -91,9 +91,9 @@ def test_four_people_run_a_meeting_and_every_page_follows_by_push_without_reload
         expect(runner.locator(f"#person-{person.pk}")).to_contain_text("Here")
         positions.append((before, runner.evaluate("window.scrollY")))
     assert Attendance.objects.filter(meeting=meeting, present=True).count() == 3
-    # The page stays where it was (it was scrolled down, so a reload's jump to the top would show); the "Saved."
-    # note above may push it by a line, which the browser's scroll anchoring absorbs.
-    assert all(before > 0 and abs(after - before) < 100 for before, after in positions), positions
+    # The page stays where it was (it was scrolled down, so a reload's jump to the top would show): it never moves
+    # up, and moves down by no more than what grows above the row (the "Saved." note, the row's own new lines).
+    assert all(before > 0 and -50 < after - before < 250 for before, after in positions), positions
     expect(runner.get_by_label("Your check-in: how you are, and what came of your actions")).to_have_value(
         "Glad to be here"
     )

@@ -1,5 +1,6 @@
 """At 375 px (a small phone) no page scrolls sideways: wide tables become one card per row, nothing hidden
-escapes its box, and the report's charts keep legible labels (their figure scrolls in its own box instead)."""
+escapes its box, and the report's charts keep legible labels (their figure scrolls in its own box instead, which
+the keyboard reaches)."""
 
 import pytest
 from django.urls import reverse
@@ -63,6 +64,14 @@ def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, busy_organisa
             ".filter(t => t.getBoundingClientRect().right > window.innerWidth + 0.5).length"
         )
         assert cut_off == 0, f"{path}: {cut_off} tables run past the right edge"
+        # A box that scrolls sideways is reached with the keyboard: focusable itself, or holding something that is.
+        unreachable = page.evaluate(
+            "Array.from(document.querySelectorAll('main *')).filter(e =>"
+            " /auto|scroll/.test(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth"
+            " && e.tabIndex < 0 && !e.querySelector('a[href], button, input, select, textarea, [tabindex]'))"
+            ".map(e => e.outerHTML.slice(0, 80))"
+        )
+        assert unreachable == [], f"{path}: boxes that scroll but take no keyboard focus: {unreachable}"
         # Chart labels stay legible: the SVG's text, as drawn, is at least MIN_CHART_FONT_PX.
         smallest = page.evaluate(
             "Math.min(Infinity, ...Array.from(document.querySelectorAll('svg.chart text')).map(t => {"
