@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "sets.context_processors.navigation",
             ],
+            # Dates as the page's language writes them, in every template without a {% load %} (core/templatetags).
+            "builtins": ["core.templatetags.local_dates"],
         },
     },
 ]
