@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from meetings import live
@@ -41,6 +42,18 @@ def open_room(browser, server, user, room, width=1280, height=900):
     expect(page.locator("html")).to_have_attribute("data-room-socket", "open")
     page.evaluate(WATCH)
     return page
+
+
+def scroll_to(locator) -> None:
+    """Scroll a button into view. The room re-renders a region when a push says it changed, so the element found
+    may be replaced while it is being scrolled to: find it again (a locator does) and try once more."""
+    for _ in range(5):
+        try:
+            locator.scroll_into_view_if_needed(timeout=3000)
+            return
+        except PlaywrightError:
+            time.sleep(0.2)
+    locator.scroll_into_view_if_needed()
 
 
 def test_four_people_run_a_meeting_and_every_page_follows_by_push_without_reloading(
@@ -84,8 +97,7 @@ def test_four_people_run_a_meeting_and_every_page_follows_by_push_without_reload
     runner.get_by_label("Your check-in: how you are, and what came of your actions").fill("Glad to be here")
     positions = []
     for person in (member, second, third):
-        button = runner.get_by_role("button", name=f"{person.get_short_name()} is here", exact=True)
-        button.scroll_into_view_if_needed()
+        scroll_to(runner.get_by_role("button", name=f"{person.get_short_name()} is here", exact=True))
         before = runner.evaluate("window.scrollY")
         click(runner, f"{person.get_short_name()} is here", moves_on=False)
         expect(runner.locator(f"#person-{person.pk}")).to_contain_text("Here")
