@@ -2,7 +2,8 @@
 websockets of the live meeting room to Channels (meetings/routing.py).
 
 A socket is let in only from an allowed host (AllowedHostsOriginValidator: the Origin header must name one of
-ALLOWED_HOSTS) and carries the logged-in user from the session cookie (AuthMiddlewareStack); the consumer then
+ALLOWED_HOSTS) and carries the session from its cookie (SessionMiddlewareStack); the consumer resolves the
+logged-in user from it (Django's own `auth.get_user`, in a worker thread with the rest of its blocking work) and
 checks, through sets/permissions.py, that the user may open the meeting's room.
 """
 
@@ -15,15 +16,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "actionlearning.settings")
 # Django is set up here, before anything that imports models (the consumers) is imported.
 http_application = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402 (after Django is set up)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 (after Django is set up)
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402 (after Django is set up)
+from channels.sessions import SessionMiddlewareStack  # noqa: E402 (after Django is set up)
 
 from meetings.routing import websocket_urlpatterns  # noqa: E402 (after Django is set up)
 
 application = ProtocolTypeRouter(
     {
         "http": http_application,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -13,15 +13,26 @@ What it sends to the page (JSON):
 - `{"type": "presence", "people": [names]}` when someone opens or leaves the room (meetings/presence.py).
 Only versions and the names of the set's own people travel here: every piece of content is fetched over a
 permission-checked GET.
+
+Its blocking work (the session and user, the permission check, the presence entry) runs as one call in a worker
+thread per connect and per heartbeat (`visit`), not on the single thread channels and Django give a process's
+sync code by default, where it would queue behind every page being rendered and every other socket's check. A
+presence message goes to the room only when who is in it changed: a page that reconnects (a process restarted,
+a laptop woke up) while its person is still shown is told the room's presence alone.
 """
 
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib import auth
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.http import Http404
 
 from meetings import presence, room
@@ -54,29 +65,93 @@ def room_access(user, meeting_id: int, session) -> tuple[int | None, int | None,
     return None, meeting.version, room.people_names(meeting)
 
 
+@dataclass
+class Visit:
+    """What one connect or heartbeat found out."""
+
+    user: object
+    refused: int | None
+    version: int | None = None
+    people: dict = field(default_factory=dict)
+    here: list[str] = field(default_factory=list)  # the names shown as in the room now
+    arrived: bool = False  # this person was not shown as in the room a moment ago
+
+
+def visit(session, user, meeting_id: int, channel: str) -> Visit:
+    """The person behind the socket (from the session at connect, `user` at heartbeats), whether they may be in
+    the room, and if so their presence renewed and who is in the room now."""
+    if user is None:
+        # Django's own session -> user resolution (with the session-hash check), as every page request does.
+        user = auth.get_user(SimpleNamespace(session=session)) if session is not None else None
+    refused, version, people = room_access(user, meeting_id, session)
+    if refused:
+        return Visit(user, refused)
+    arrived = presence.arrive(meeting_id, user.pk, channel)
+    return Visit(user, None, version, people, shown(meeting_id, people), arrived)
+
+
+def shown(meeting_id: int, people: dict) -> list[str]:
+    here = presence.present(meeting_id, people)
+    return [name for user_id, name in people.items() if user_id in here]
+
+
+def depart(meeting_id: int, user_id: int, channel: str, people: dict) -> list[str] | None:
+    """The socket closed: the names in the room now if that changed them (the person left), else None."""
+    if presence.leave(meeting_id, user_id, channel):
+        return shown(meeting_id, people)
+    return None
+
+
+def in_worker_thread(func):
+    """`func` as a coroutine function that runs it in a thread of the event loop's default executor, not on the
+    process's one thread for sync code (see the module's docstring), and hands the thread's database connection
+    back (to the pool in production) when it returns, so no worker thread keeps one."""
+
+    def run(*args):
+        try:
+            return func(*args)
+        finally:
+            connections.close_all()
+
+    return sync_to_async(run, thread_sensitive=False)
+
+
+visit_in_thread = in_worker_thread(visit)
+depart_in_thread = in_worker_thread(depart)
+
+
 class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
     heartbeat_seconds = presence.HEARTBEAT_SECONDS
+
+    async def dispatch(self, message):
+        """Call the message's handler, as channels' own dispatch does, without its first step: a hop to the
+        process's one thread for sync code to close that thread's stale database connections, before *every*
+        message, pushes included. Each push would then wait for whatever page that thread is rendering. This
+        consumer touches the database only through `database_sync_to_async`, which closes its own connections."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         self.joined = False
         self.meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
-        self.user = self.scope.get("user")
-        refused, version, self.people = await self.check()
+        found = await visit_in_thread(self.scope.get("session"), None, self.meeting_id, self.channel_name)
         await self.accept()
-        if refused:
-            await self.close(code=refused)
+        if found.refused:
+            await self.close(code=found.refused)
             return
+        self.user, self.people = found.user, found.people
         self.group = room_group(self.meeting_id)
         self.shown_presence: list[str] | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
-        await self.send_json({"type": "hello", "version": version})
-        await presence.arrive(self.meeting_id, self.user.pk, self.channel_name)
-        await self.announce_presence()
+        await self.send_json({"type": "hello", "version": found.version})
+        if found.arrived:  # everyone's list changes, this page's too
+            await self.announce_presence(found.here)
+        else:  # a second tab, or a reconnect while still shown: only this page needs the list
+            await self.room_presence({"people": found.here})
         self.heartbeat = asyncio.create_task(self.beat())
-
-    async def check(self):
-        return await database_sync_to_async(room_access)(self.user, self.meeting_id, self.scope.get("session"))
 
     async def disconnect(self, code):
         if not self.joined:
@@ -84,8 +159,9 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
         self.joined = False
         self.heartbeat.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await presence.leave(self.meeting_id, self.user.pk, self.channel_name)
-        await self.announce_presence()
+        here = await depart_in_thread(self.meeting_id, self.user.pk, self.channel_name, self.people)
+        if here is not None:
+            await self.announce_presence(here)
 
     async def receive_json(self, content, **kwargs):
         """The page sends nothing the server acts on (writes go through permission-checked POSTs)."""
@@ -97,25 +173,19 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
             while True:
                 await asyncio.sleep(self.heartbeat_seconds)
                 try:
-                    refused, version, self.people = await self.check()
-                    if refused:
-                        await self.close(code=refused)
+                    found = await visit_in_thread(None, self.user, self.meeting_id, self.channel_name)
+                    if found.refused:
+                        await self.close(code=found.refused)
                         return
-                    await presence.arrive(self.meeting_id, self.user.pk, self.channel_name)
-                    await self.send_json({"type": "ping", "version": version})
-                    if await self.presence_names() != self.shown_presence:
-                        await self.announce_presence()
+                    self.people = found.people
+                    await self.send_json({"type": "ping", "version": found.version})
+                    if found.here != self.shown_presence:
+                        await self.announce_presence(found.here)
                 except Exception:  # the database or the channel layer is down: try again next heartbeat
                     logger.warning("Room socket heartbeat failed", exc_info=True)
 
-    async def presence_names(self) -> list[str]:
-        here = await presence.present(self.meeting_id, self.people)
-        return [name for user_id, name in self.people.items() if user_id in here]
-
-    async def announce_presence(self):
-        await self.channel_layer.group_send(
-            self.group, {"type": "room.presence", "people": await self.presence_names()}
-        )
+    async def announce_presence(self, people: list[str]):
+        await self.channel_layer.group_send(self.group, {"type": "room.presence", "people": people})
 
     # Messages from the group (channels calls the handler named by the message's type).
 

@@ -4,10 +4,12 @@ Each test drives the real ASGI application (origin check, session authentication
 WebsocketCommunicator, with the channel layer of the settings (Redis when REDIS_URL is set, memory otherwise).
 """
 
+import asyncio
+import time
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -134,7 +136,7 @@ def test_the_room_shows_who_has_it_open_and_forgets_who_left(meeting, facilitato
         await follower.disconnect()
 
     async_to_sync(scenario)()
-    assert async_to_sync(presence.present)(meeting.pk, [facilitator.pk, member.pk]) == set()
+    assert presence.present(meeting.pk, [facilitator.pk, member.pk]) == set()
 
 
 def test_a_socket_of_a_crashed_process_lapses_and_the_heartbeat_says_so(meeting, facilitator, member, monkeypatch):
@@ -145,7 +147,7 @@ def test_a_socket_of_a_crashed_process_lapses_and_the_heartbeat_says_so(meeting,
     monkeypatch.setattr(presence.time, "time", lambda: clock["now"])
 
     async def scenario():
-        await presence.arrive(meeting.pk, facilitator.pk, "channel-of-a-dead-process")
+        await sync_to_async(presence.arrive)(meeting.pk, facilitator.pk, "channel-of-a-dead-process")
         follower = socket(meeting.pk, member)
         await follower.connect()
         assert (await receive_type(follower, "presence"))["people"] == ["Fay Facilitator", "Milo Member"]
@@ -191,5 +193,47 @@ def test_a_set_mate_who_joins_later_sees_the_room_as_it_is(meeting, learning_set
         assert (await receive_type(second, "presence"))["people"] == ["Lara Late", "Milo Member"]
         await second.disconnect()
         await first.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_second_page_of_someone_already_in_the_room_tells_only_itself(meeting, facilitator, member):
+    """Who is in the room did not change (a second tab, a page reconnecting after its process restarted): the
+    new page is told the room's presence, the others receive nothing."""
+
+    async def scenario():
+        runner = socket(meeting.pk, facilitator)
+        await runner.connect()
+        await receive_type(runner, "presence")
+        first = socket(meeting.pk, member)
+        await first.connect()
+        assert (await receive_type(runner, "presence"))["people"] == ["Fay Facilitator", "Milo Member"]
+        second = socket(meeting.pk, member)
+        await second.connect()
+        assert (await receive_type(second, "presence"))["people"] == ["Fay Facilitator", "Milo Member"]
+        assert await runner.receive_nothing(timeout=0.5)
+        await second.disconnect()  # the member still has the first page open: nobody left
+        assert await runner.receive_nothing(timeout=0.5)
+        await first.disconnect()
+        assert (await receive_type(runner, "presence"))["people"] == ["Fay Facilitator"]
+        await runner.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_socket_is_let_in_while_the_process_renders_a_slow_page(meeting, member):
+    """The socket's checks run in a worker thread, not queued behind the one thread that runs a process's pages
+    (Django's and channels' sync code by default): a page that takes seconds does not hold up the handshake."""
+
+    async def scenario():
+        slow_page = asyncio.create_task(sync_to_async(time.sleep, thread_sensitive=True)(3))
+        await asyncio.sleep(0.1)
+        follower = socket(meeting.pk, member)
+        await follower.connect(timeout=5)
+        hello = await follower.receive_json_from(timeout=1.5)  # the slow page is still being rendered
+        assert hello == {"type": "hello", "version": 0}
+        assert not slow_page.done()
+        await follower.disconnect()
+        await slow_page
 
     async_to_sync(scenario)()
