@@ -1,4 +1,4 @@
-# The web, worker and beat image. Build: docker compose build
+# The web, live, worker and beat image. Build: docker compose build
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -23,5 +23,6 @@ RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
     && chown -R app:app /app
 USER app
 
-EXPOSE 8000
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--access-log", "-", "actionlearning.asgi:application"]
+# The pages (gunicorn, WSGI); docker-compose.yml runs the live room's websockets from the same image on daphne.
+EXPOSE 8000 8001
+CMD ["gunicorn", "actionlearning.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

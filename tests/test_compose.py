@@ -6,6 +6,8 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
+from meetings.routing import websocket_urlpatterns
+
 ROOT = Path(settings.BASE_DIR)
 SETTINGS_SOURCE = (ROOT / "actionlearning" / "settings.py").read_text()
 READ_BY_SETTINGS = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', SETTINGS_SOURCE))
@@ -19,15 +21,43 @@ def app_environment(service: dict) -> dict:
     return service["environment"]
 
 
-def test_compose_has_the_six_services():
-    assert set(compose()["services"]) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
+APP_SERVICES = ("web", "live", "worker", "beat")
 
 
-def test_web_runs_daphne_on_the_project_asgi_module_after_migrating():
+def test_compose_has_the_eight_services():
+    assert set(compose()["services"]) == {"proxy", "web", "live", "worker", "beat", "postgres", "redis", "mailpit"}
+
+
+def test_web_serves_the_pages_on_gunicorn_after_migrating():
     command = compose()["services"]["web"]["command"]
     assert "manage.py migrate" in command
-    assert "daphne " in command
+    assert "gunicorn actionlearning.wsgi:application" in command
+    assert "--bind 0.0.0.0:8000" in command
+
+
+def test_live_serves_the_room_sockets_on_daphne():
+    command = compose()["services"]["live"]["command"]
+    assert command.startswith("daphne ")
+    assert "--port 8001" in command
     assert "actionlearning.asgi:application" in command
+
+
+def test_the_proxy_sends_sockets_to_live_and_everything_else_to_web():
+    proxy = compose()["services"]["proxy"]
+    assert proxy["ports"] == ["8000:8000"]
+    [mount] = proxy["volumes"]
+    source, target, _mode = mount.split(":")
+    assert target == "/etc/nginx/conf.d/default.conf"
+    conf = (ROOT / source).read_text()
+    assert "server web:8000;" in conf and "server live:8001;" in conf
+    sockets = re.search(r"location /ws/ \{(.*?)\}", conf, re.DOTALL).group(1)
+    assert "proxy_pass http://sockets;" in sockets
+    assert "proxy_set_header Upgrade $http_upgrade;" in sockets
+    assert "proxy_set_header Connection $connection_upgrade;" in sockets
+    pages = re.search(r"location / \{(.*?)\}", conf, re.DOTALL).group(1)
+    assert "proxy_pass http://pages;" in pages
+    # The websocket path of the app is the one the proxy routes.
+    assert all(str(pattern.pattern).startswith("ws/") for pattern in websocket_urlpatterns)
 
 
 def test_worker_and_beat_run_celery_on_the_project_app():
@@ -38,8 +68,8 @@ def test_worker_and_beat_run_celery_on_the_project_app():
 
 def test_app_services_share_one_environment_that_settings_reads():
     services = compose()["services"]
-    environments = [app_environment(services[name]) for name in ("web", "worker", "beat")]
-    assert environments[0] == environments[1] == environments[2]
+    environments = [app_environment(services[name]) for name in APP_SERVICES]
+    assert all(environment == environments[0] for environment in environments)
     unknown = set(environments[0]) - READ_BY_SETTINGS
     assert unknown == set(), f"compose sets variables settings.py never reads: {unknown}"
 
@@ -61,7 +91,7 @@ def test_app_environment_points_at_the_compose_services():
 def test_app_services_wait_for_a_healthy_database():
     services = compose()["services"]
     assert "healthcheck" in services["postgres"]
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
 
 

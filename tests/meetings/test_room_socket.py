@@ -5,6 +5,7 @@ WebsocketCommunicator, with the channel layer of the settings (Redis when REDIS_
 """
 
 import asyncio
+import threading
 import time
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -235,5 +237,28 @@ def test_a_socket_is_let_in_while_the_process_renders_a_slow_page(meeting, membe
         assert not slow_page.done()
         await follower.disconnect()
         await slow_page
+
+    async_to_sync(scenario)()
+
+
+def test_a_click_served_by_a_wsgi_worker_is_pushed_to_the_sockets(meeting, facilitator, member):
+    """Pages (and so the controls) are served by gunicorn, sockets by daphne: the control runs in plain sync code
+    with no event loop of its own, as in a WSGI worker, and its push still reaches the room."""
+
+    async def scenario():
+        follower = socket(meeting.pk, member)
+        await follower.connect()
+        await receive_type(follower, "hello")
+        clicked = threading.Thread(target=click)
+        clicked.start()
+        assert (await receive_type(follower, "room.changed"))["version"] == 1
+        await asyncio.to_thread(clicked.join)
+        await follower.disconnect()
+
+    def click():
+        try:
+            live.control_meeting(meeting_id=meeting.pk, by=facilitator, control="start", version=0)
+        finally:
+            connections.close_all()
 
     async_to_sync(scenario)()
