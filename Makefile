@@ -60,12 +60,14 @@ bench: install
 	$(UV) run python bench/run.py --scale $(SCALE) --duration $(DURATION)
 	$(MAKE) bench-live LIVE_SCALE=$(SCALE)
 
-# The live room under load (docs/performance.md): LIVE_MEETINGS meetings x 8 websocket clients across two daphne
-# processes sharing the Redis channel layer (REDIS_URL), then the same with one process killed mid-run. Writes
-# bench/results/live-latest.json. The bench database as above; LIVE_SCALE must have LIVE_MEETINGS sets or more.
+# The live room under load (docs/performance.md): LIVE_MEETINGS meetings x 8 websocket clients on two daphne
+# processes sharing the Redis channel layer (REDIS_URL), the clicks on gunicorn, then the same with one socket
+# process killed mid-run, then the pages under gunicorn and under daphne. Writes bench/results/live-latest.json.
+# The bench database as above; LIVE_SCALE must have LIVE_MEETINGS sets or more.
 LIVE_SCALE ?= 60
 LIVE_MEETINGS ?= 50
 bench-live: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(UV) run python bench/live.py --scale $(LIVE_SCALE) --meetings $(LIVE_MEETINGS)
 
 # The load run (README, "Reliability"): LOAD_USERS people, each with a session of their own, on member pages and
