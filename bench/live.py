@@ -146,7 +146,6 @@ class Client:
         self.meeting, self.person, self.cookie, self.fetches = meeting, person, cookie, fetches
         self.pages_port = pages_port
         self.port, self.other_port = ports
-        self.current_port = self.port
         self.pushed: dict[int, float] = {}  # version -> when its push arrived
         self.synced: dict[int, float] = {}  # version -> when a (re)connect's greeting said it
         self.duplicates = 0
@@ -193,7 +192,6 @@ class Client:
                 if port == self.other_port:
                     raise
                 continue
-            self.current_port = port
             async with socket:
                 yield socket
             return
@@ -448,8 +446,6 @@ COMPARED_PAGES = ("member_home", "my_actions", "live_meeting_room", "live_state_
 def serve_and_measure(command_for_port, ports: list[int], env: dict, paths: dict, cookie: str, duration: int) -> dict:
     """Start one server process per port (`command_for_port(port)`), drive every path with wrk (16 connections
     split over the ports, at the same time) and stop them: {name: {requests_per_second, p95_ms}}."""
-    from bench.run import wait_until_up as wait  # noqa: PLC0415 (a bench script: imported once the path is set)
-
     processes = [
         subprocess.Popen(
             command_for_port(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -459,7 +455,7 @@ def serve_and_measure(command_for_port, ports: list[int], env: dict, paths: dict
     figures = {}
     try:
         for port in ports:
-            wait(f"http://127.0.0.1:{port}/healthz/live", 60)
+            wait_until_up(f"http://127.0.0.1:{port}/healthz/live")
             for path, _logged_in in paths.values():  # warm each process's connection and template caches
                 for _ in range(3):
                     subprocess.run(

@@ -127,7 +127,7 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
         """Call the message's handler, as channels' own dispatch does, without its first step: a hop to the
         process's one thread for sync code to close that thread's stale database connections, before *every*
         message, pushes included. Each push would then wait for whatever page that thread is rendering. This
-        consumer touches the database only through `database_sync_to_async`, which closes its own connections."""
+        consumer touches the database only through `in_worker_thread`, which hands its connections back itself."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
