@@ -94,6 +94,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "actionlearning.urls"
+# The performance harness's extra views (the layout floor at /bench/layout/): only bench/run.py turns them on.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 WSGI_APPLICATION = "actionlearning.wsgi.application"
 # The web server runs the ASGI application (daphne): http, and the live meeting room's websockets.
 ASGI_APPLICATION = "actionlearning.asgi.application"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
@@ -25,3 +26,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("sets.urls")),
 ]
+
+# The bench's layout floor (docs/performance.md): only when the harness turns it on, never in production.
+if settings.BENCH_VIEWS:
+    urlpatterns.insert(0, path("bench/layout/", views.bench_layout_floor, name="bench-layout-floor"))

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from actionlearning.celery import app as celery_app
@@ -62,3 +63,9 @@ def healthz_live(request):
     """Liveness: one query and a tiny body. The performance harness measures every page against this floor."""
     database = _database_ok()
     return JsonResponse({"status": "ok" if database else "down"}, status=200 if database else 503)
+
+
+def bench_layout_floor(request):
+    """The performance harness's layout floor: the base layout with one line of content, for whoever is logged in.
+    Routed only when BENCH_VIEWS is on (bench/run.py turns it on); never a URL in production."""
+    return render(request, "bench/layout_floor.html")

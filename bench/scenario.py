@@ -33,6 +33,8 @@ from sets.models import OrganisationMembership, SetMembership
 ROOT = Path(__file__).resolve().parent.parent
 # The participation report and its CSV are timed one request at a time in result["batch"] (see report_timings).
 ABSENT_PAGES: list[str] = []
+# The layout floor (actionlearning/views.py, routed when BENCH_VIEWS is on): base.html with one line of content.
+LAYOUT_FLOOR = "/bench/layout/"
 
 
 @dataclass
@@ -40,7 +42,7 @@ class Page:
     name: str
     path: str
     logged_in: bool = True
-    live: bool = False
+    live: bool = False  # the room's "nothing changed" poll: measured against the bare floor, not the layout
     expect: int = 200
 
 
@@ -118,7 +120,8 @@ def prepare(scale: int) -> World:
             live=True,
             expect=304,
         ),
-        Page("live_state_changed", reverse("meetings:live-state", args=[running.pk]) + "?v=-1", live=True),
+        # The room's fragment after a change: an HTML page like the others (against the layout floor).
+        Page("live_state_changed", reverse("meetings:live-state", args=[running.pk]) + "?v=-1"),
     ]
     issue = running.slots.filter(presenter=user).values_list("issue_id", flat=True).first()
     if issue:

@@ -1,0 +1,84 @@
+"""Versioned caching: a value is cached under the versions of what it was built from, and every change bumps them.
+
+A *scope* names something whose changes must reach every cached value built from it: `"user:42"` (a person's name,
+language, time zone, memberships), `"set:7"` (a set's people, meetings, actions, issues), `"org:3"`. Each scope has
+a version in the cache, a random token. A cached value's key holds the versions of every scope it depends on, so a
+bump makes every value built from the old version unreachable at once (they expire on their own); nothing has to
+know which keys exist.
+
+- `bump(*scopes)` gives each scope a new token once the current transaction commits (at once outside one). Not
+  before: a reader between the write and the commit would cache the old data under the new token.
+- `current(*scopes)` reads the tokens in one round trip; a scope with no token (never bumped, evicted, or the cache
+  unreachable) is given a new one, so a lost token can only cause a miss, never a stale hit.
+- `cached(name, scopes, build)` is the whole pattern: the value stored under `name` and the scopes' tokens, or
+  `build()` stored there.
+
+When Redis is down the cache reads as empty (core/cache.py): every token is new on each request, and every value is
+built from the database, as before caching. See docs/performance.md, "What is cached".
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+# Long enough for a value to be worth keeping, short enough that the cache holds only what people look at.
+TIMEOUT = 60 * 60
+_TOKEN_TIMEOUT = 60 * 60 * 24 * 7
+_MISSING = object()
+
+
+def _token_key(scope: str) -> str:
+    return f"version:{scope}"
+
+
+def _new_token() -> str:
+    return secrets.token_hex(6)
+
+
+def bump(*scopes: str) -> None:
+    """New versions for `scopes`, once the current transaction (if any) has committed."""
+    scopes = tuple(dict.fromkeys(scope for scope in scopes if scope))
+    if not scopes:
+        return
+
+    def store() -> None:
+        cache.set_many({_token_key(scope): _new_token() for scope in scopes}, _TOKEN_TIMEOUT)
+
+    transaction.on_commit(store)
+
+
+def current(*scopes: str) -> tuple[str, ...]:
+    """The version token of each scope, in order, in one cache round trip (two when some are new)."""
+    keys = [_token_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    missing = {key: _new_token() for key in keys if key not in found}
+    for key, token in missing.items():
+        # add, not set: another process may have just given the scope its token; take theirs if so.
+        if not cache.add(key, token, _TOKEN_TIMEOUT):
+            token = cache.get(key) or token
+        found[key] = token
+    return tuple(found[key] for key in keys)
+
+
+def key_for(name: str, scopes: Iterable[str]) -> str:
+    """The cache key of the value `name` built from `scopes` at their current versions."""
+    scopes = tuple(scopes)
+    tokens = current(*scopes)
+    digest = hashlib.blake2b("|".join((name, *scopes, *tokens)).encode(), digest_size=12).hexdigest()
+    return f"cached:{digest}"
+
+
+def cached(name: str, scopes: Iterable[str], build: Callable[[], T], timeout: int = TIMEOUT) -> T:
+    """The value `build()` gives, built once per version of `scopes` (name must hold every other input: the
+    viewer, the language, the time zone, whatever the value shows differently for)."""
+    key = key_for(name, scopes)
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = build()
+        cache.set(key, value, timeout)
+    return value
