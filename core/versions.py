@@ -41,7 +41,7 @@ def _new_token() -> str:
 
 
 def bump(*scopes: str) -> None:
-    """New versions for `scopes`, once the current transaction (if any) has committed."""
+    """New versions for `scopes`, now and once the current transaction (if any) has committed."""
     scopes = tuple(dict.fromkeys(scope for scope in scopes if scope))
     if not scopes:
         return
@@ -49,7 +49,9 @@ def bump(*scopes: str) -> None:
     def store() -> None:
         cache.set_many({_token_key(scope): _new_token() for scope in scopes}, _TOKEN_TIMEOUT)
 
-    transaction.on_commit(store)
+    store()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(store)
 
 
 def current(*scopes: str) -> tuple[str, ...]:

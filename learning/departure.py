@@ -39,6 +39,7 @@ from meetings.models import (
 )
 from sets.models import Organisation, OrganisationMembership, SetMembership
 from sets.services import check_not_last_admin
+from sets.versions import bump_organisation
 
 
 def _placeholder() -> User:
@@ -74,6 +75,7 @@ CREDITED = [
 def _depart(*, user, organisation: Organisation) -> str:
     """Take the person out of one organisation, as its policy says. Returns the policy applied."""
     now = timezone.now()
+    bump_organisation(organisation.pk)  # its sets' records change below in bulk, past the signals
     # Private writing goes, whatever the policy.
     Reflection.objects.filter(author=user, shared=False, meeting__learning_set__organisation=organisation).delete()
     JournalEntry.objects.filter(author=user, shared=False, learning_set__organisation=organisation).delete()

@@ -9,7 +9,9 @@ class MeetingsConfig(AppConfig):
         # Registers beat's task (queued by name) and the emails of meetings as outbox kinds, which core delivers
         # without importing this app. Both import models, so this waits until the app registry is ready.
         from core import outbox  # noqa: PLC0415 (ready(): the outbox imports models)
-        from meetings import live, reminders, scheduling, summary, tasks  # noqa: F401, PLC0415 (ready(): they import models)
+        from meetings import live, reminders, scheduling, summary, tasks, versions  # noqa: F401, PLC0415 (ready(): they import models)
+
+        versions.connect()
 
         outbox.register(
             "reminder",

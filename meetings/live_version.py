@@ -22,6 +22,7 @@ from django.db.models import F
 
 from core import realtime
 from meetings.models import Meeting
+from sets.versions import bump_sets
 
 LIVE_ROOMS = "live_rooms"
 VERSION_CACHE_SECONDS = 6 * 3600
@@ -62,8 +63,9 @@ def room_changed(meeting_id: int) -> int:
     (the UPDATE locks the row, so the revision read back is this change's), and is published (cache and push)
     after commit. Every room write calls this once. Returns the new revision."""
     Meeting.objects.filter(pk=meeting_id).update(revision=F("revision") + 1)
-    revision = Meeting.objects.filter(pk=meeting_id).values_list("revision", flat=True).get()
+    revision, set_id = Meeting.objects.filter(pk=meeting_id).values_list("revision", "learning_set_id").get()
     publish_version(meeting_id, revision)
+    bump_sets(set_id)  # the set's pages (sets/versions.py) show the room's state too
     return revision
 
 

@@ -18,6 +18,7 @@ from meetings import ics, recurrence
 from meetings.models import Attendance, Meeting, MeetingSeries
 from meetings.queries import is_current_member
 from sets.models import LearningSet, SetMembership
+from sets.versions import bump_sets
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def schedule_meetings(
         for start in starts
     )
     _write_calendar_email(meetings, SCHEDULED)
+    bump_sets(learning_set.pk)  # bulk_create sends no signal (meetings/versions.py)
     return meetings
 
 

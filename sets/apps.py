@@ -10,7 +10,7 @@ class SetsConfig(AppConfig):
         from allauth.mfa.signals import authenticator_removed  # noqa: PLC0415 (ready(): signals and models load once the app registry is ready)
 
         from core import outbox  # noqa: PLC0415 (ready(): as above)
-        from sets import invitations, signals  # noqa: PLC0415 (ready(): as above)
+        from sets import invitations, signals, versions  # noqa: PLC0415 (ready(): as above)
 
         # The invitation email is an outbox kind: core delivers it without importing this app.
         outbox.register(
@@ -20,6 +20,7 @@ class SetsConfig(AppConfig):
             send=invitations.send_invitation_email,
         )
 
+        versions.connect()
         user_logged_in.connect(signals.audit_admin_login, dispatch_uid="sets-audit-admin-login")
         user_logged_in.connect(signals.note_two_factor_requirement, dispatch_uid="sets-two-factor-login")
         authenticator_removed.connect(signals.note_two_factor_requirement, dispatch_uid="sets-two-factor-removed")

@@ -12,6 +12,7 @@ from core import audit
 from core.errors import ServiceError
 from core.form_tokens import once_per_form_token
 from core.models import AuditEvent
+from sets import versions
 from sets.contract import CONTRACT_FIELDS
 from sets.models import (
     Invitation,
@@ -87,6 +88,7 @@ def remove_from_organisation(*, membership: OrganisationMembership, by) -> int:
         .update(left_at=timezone.now())
     )
     organisation, person = membership.organisation, membership.user
+    versions.bump_organisation(organisation.pk)
     membership.delete()
     audit.record(
         AuditEvent.Verb.REMOVED_FROM_ORGANISATION, actor=by, organisation=organisation, subject=person, sets=left

@@ -1,0 +1,109 @@
+"""Versioned caching (core/versions.py) and the set and organisation versions every change bumps (sets/versions.py,
+meetings/versions.py, learning/versions.py): a cached fragment of a set's page is rebuilt after any change to it."""
+
+from datetime import date, datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from core import versions
+from learning.models import JournalEntry, LibraryItem
+from meetings import actions, live_version
+from meetings.models import ActionUpdate, Attendance
+from meetings.scheduling import MeetingDetails, schedule_meetings
+from sets.models import OrganisationMembership
+from sets.services import remove_from_organisation
+from sets.versions import organisation_scope, set_scope
+from tests.factories import ActionFactory, MeetingFactory, SetMembershipFactory
+
+
+def test_cached_builds_once_per_version():
+    built = []
+
+    def build():
+        built.append(1)
+        return len(built)
+
+    assert versions.cached("thing", ["set:1"], build) == 1
+    assert versions.cached("thing", ["set:1"], build) == 1
+    versions.bump("set:1")
+    assert versions.cached("thing", ["set:1"], build) == 2
+    assert versions.cached("thing", ["set:2"], build) == 3  # another scope, another value
+    assert versions.cached("other", ["set:1"], build) == 4  # another name, another value
+
+
+def test_a_lost_token_is_a_miss_never_a_stale_hit():
+    versions.cached("thing", ["set:1"], lambda: "old")
+    cache.delete("version:set:1")  # evicted, or Redis restarted empty
+    assert versions.cached("thing", ["set:1"], lambda: "new") == "new"
+
+
+def test_bump_again_after_commit(db, django_capture_on_commit_callbacks):
+    """A reader between the write and the commit may cache old rows under the first new token: the second goes."""
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        versions.bump("set:1")
+        during = versions.current("set:1")
+    assert versions.current("set:1") != during
+
+
+@pytest.fixture
+def token():
+    return lambda *scopes: versions.current(*scopes)
+
+
+def test_set_changes_bump_the_set(learning_set, member, facilitator, token):
+    scope = set_scope(learning_set.pk)
+    seen = {token(scope)}
+
+    def changed():
+        now = token(scope)
+        assert now not in seen
+        seen.add(now)
+
+    action = ActionFactory(learning_set=learning_set, owner=member)
+    changed()
+    actions.log_progress(action=action, by=member, status="in_progress", note="Spoke to finance")
+    changed()
+    actions.encourage(update=ActionUpdate.objects.get(action=action), by=facilitator, text="Well done")
+    changed()
+    meeting = MeetingFactory(learning_set=learning_set)
+    changed()
+    Attendance.objects.create(meeting=meeting, user=member)
+    changed()
+    live_version.room_changed(meeting.pk)  # an UPDATE, past the signals
+    changed()
+    member.full_name = "Milo Renamed"
+    member.save()
+    changed()
+    SetMembershipFactory(learning_set=learning_set)
+    changed()
+    JournalEntry.objects.create(author=member, learning_set=learning_set, shared=True)
+    changed()
+    ActionUpdate.objects.filter(action=action).delete()
+    changed()
+    learning_set.name = "Renamed set"
+    learning_set.save()
+    changed()
+
+
+def test_a_scheduled_series_bumps_the_set(learning_set, facilitator, token):
+    """bulk_create sends no signal: the service bumps the set itself."""
+    before = token(set_scope(learning_set.pk))
+    details = MeetingDetails(local_start=datetime(date.today().year + 1, 3, 2, 9, 30), duration_minutes=120)
+    schedule_meetings(learning_set=learning_set, by=facilitator, details=details)
+    assert token(set_scope(learning_set.pk)) != before
+
+
+def test_leaving_the_organisation_bumps_its_sets(organisation, learning_set, member, admin, token):
+    before = token(set_scope(learning_set.pk), organisation_scope(organisation.pk))
+    membership = OrganisationMembership.objects.get(user=member, organisation=organisation)
+    remove_from_organisation(membership=membership, by=admin)
+    after = token(set_scope(learning_set.pk), organisation_scope(organisation.pk))
+    assert after[0] != before[0] and after[1] != before[1]
+
+
+def test_the_library_bumps_the_organisation(organisation, member, token):
+    before = token(organisation_scope(organisation.pk))
+    LibraryItem.objects.create(organisation=organisation, author=member, title="What I learned", text="Listen")
+    assert token(organisation_scope(organisation.pk)) != before
