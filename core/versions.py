@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone, translation
 
 T = TypeVar("T")
 # Long enough for a value to be worth keeping, short enough that the cache holds only what people look at.
@@ -84,3 +85,17 @@ def cached(name: str, scopes: Iterable[str], build: Callable[[], T], timeout: in
         value = build()
         cache.set(key, value, timeout)
     return value
+
+
+def for_viewer(request, *parts) -> str:
+    """A cached value's name for what `request`'s viewer sees: `parts`, the person, the page's language and time zone
+    (every page shows dates in both). Anything else the value shows differently for goes in `parts`."""
+    user_id = getattr(getattr(request, "user", None), "pk", None)
+    zone = timezone.get_current_timezone_name()
+    return "|".join(map(str, (*parts, f"user={user_id}", translation.get_language(), zone)))
+
+
+def time_bucket(seconds: int = 60) -> int:
+    """The current period of `seconds`: put it in a name whose value shows relative times ("in 5 minutes",
+    overdue, upcoming), so such a value is rebuilt at least that often even when nothing changed."""
+    return int(timezone.now().timestamp()) // seconds

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone, translation
 
 from core import versions
 from learning.models import JournalEntry, LibraryItem
@@ -107,3 +108,17 @@ def test_the_library_bumps_the_organisation(organisation, member, token):
     before = token(organisation_scope(organisation.pk))
     LibraryItem.objects.create(organisation=organisation, author=member, title="What I learned", text="Listen")
     assert token(organisation_scope(organisation.pk)) != before
+
+
+def test_for_viewer_names_the_person_language_and_zone(rf, member, facilitator):
+    request = rf.get("/")
+    request.user = member
+    mine = versions.for_viewer(request, "board", 3)
+    request.user = facilitator
+    assert versions.for_viewer(request, "board", 3) != mine
+    request.user = member
+    with translation.override("de"):
+        assert versions.for_viewer(request, "board", 3) != mine
+    with timezone.override("Asia/Tokyo"):
+        assert versions.for_viewer(request, "board", 3) != mine
+    assert versions.for_viewer(request, "board", 3) == mine
