@@ -71,7 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware with the header built once, not per response (core/middleware.py).
+    "core.middleware.StaticPolicyCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The live meeting's "nothing changed" poll, from the cache alone (see meetings/middleware.py).
     "meetings.middleware.LiveStatePollMiddleware",
