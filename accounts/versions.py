@@ -117,7 +117,7 @@ def cached_for_user(request, pk, name: str, build: Callable[[], T]) -> T:
             blob = pickle.dumps(build(), pickle.HIGHEST_PROTOCOL)
             cache.set(key, blob, versions.TIMEOUT)
         local_values.put(key, blob)
-    return pickle.loads(blob)  # noqa: S301 (our own values, from our own cache)
+    return pickle.loads(blob)
 
 
 # Receivers (connected in AccountsConfig.ready).

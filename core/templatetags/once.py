@@ -78,7 +78,7 @@ class OnceNode(Node):
         key = (_Generation.value, get_language(), get_script_prefix(), get_urlconf(), context.autoescape)
         output = self.rendered.get(key)
         if output is None:
-            output = mark_safe(self.nodelist.render(context))  # noqa: S308 (rendered by the template engine)
+            output = mark_safe(self.nodelist.render(context))
             with self.lock:
                 if len(self.rendered) > 64:  # old generations (settings changed in tests)
                     self.rendered.clear()
