@@ -71,7 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware with the header built once, not per response (core/middleware.py).
+    "core.middleware.StaticPolicyCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The live meeting's "nothing changed" poll, from the cache alone (see meetings/middleware.py).
     "meetings.middleware.LiveStatePollMiddleware",
@@ -79,7 +80,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the person from the cache on their version, not a query a request (accounts/middleware.py).
+    "accounts.middleware.CachedAuthenticationMiddleware",
     # Pages to a logged-in person are never stored by the browser unless the view says otherwise (core/middleware.py).
     "core.middleware.PrivateNoStoreMiddleware",
     "core.middleware.RefuseNulCharactersMiddleware",
@@ -170,8 +172,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Sessions are read from the cache (Redis in production) and written through to the database: one query less
-# on every request, which matters most for the live meeting's polled state endpoint.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# on every request, which matters most for the live meeting's polled state endpoint. Django's cached_db, which
+# also fetches the person's version token with the session, in one round trip (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

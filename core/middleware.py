@@ -1,5 +1,9 @@
 """Project-wide request checks that belong to no one app."""
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -45,3 +49,43 @@ class PrivateNoStoreMiddleware:
         if (before or request.user.is_authenticated) and not response.has_header("Cache-Control"):
             response["Cache-Control"] = self.VALUE
         return response
+
+
+class StaticPolicyCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the header built once: the policy comes from settings alone (no view here
+    changes it, and no page uses a nonce), yet django-csp rebuilds the same string on every response. A response
+    that does carry a view's own policy (`@csp_update`, `@csp_replace`, `@csp_exempt`...) or a request that used
+    its nonce still goes through django-csp's own code, so the decorators keep working."""
+
+    _built: tuple[object, str] | None = None
+
+    def process_response(self, request, response):
+        if (
+            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _VIEW_POLICY_ATTRIBUTES)
+            or (response.status_code in (500, 404) and settings.DEBUG)
+        ):
+            return super().process_response(request, response)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+        built = StaticPolicyCSPMiddleware._built
+        if built is None or built[0] is not policy:  # settings changed (a test's override): build it again
+            built = StaticPolicyCSPMiddleware._built = (policy, build_policy())
+        prefixes = tuple(policy.get("EXCLUDE_URL_PREFIXES", None) or ())
+        if built[1] and CSP_HEADER not in response and not request.path_info.startswith(prefixes):
+            response[CSP_HEADER] = built[1]
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+_VIEW_POLICY_ATTRIBUTES = (
+    "_csp_exempt",
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt_ro",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)

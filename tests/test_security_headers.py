@@ -6,8 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from csp.decorators import csp_exempt, csp_update
+from django.http import HttpResponse
 from django.urls import reverse
 
+from core.middleware import StaticPolicyCSPMiddleware
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +92,20 @@ def test_manage_py_check_deploy_is_clean_with_a_production_environment():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_policy_built_once_still_honours_a_views_own_policy(rf):
+    """core.middleware.StaticPolicyCSPMiddleware reuses one header, except for a response that carries its own
+    (django-csp's decorators) or an exemption."""
+
+    def plain(request):
+        return HttpResponse("ok")
+
+    for view, check in (
+        (plain, lambda header: directives(header)["img-src"] == ["'self'", "data:"]),
+        (csp_update({"img-src": "https://img.example.org"})(plain), lambda h: "https://img.example.org" in h),
+    ):
+        middleware = StaticPolicyCSPMiddleware(view)
+        for _ in range(2):
+            assert check(middleware(rf.get("/"))["Content-Security-Policy"])
+    assert "Content-Security-Policy" not in StaticPolicyCSPMiddleware(csp_exempt()(plain))(rf.get("/"))
