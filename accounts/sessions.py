@@ -48,7 +48,7 @@ class SessionStore(cached_db.SessionStore):
     def load(self):
         key = self.cache_key
         owner = owners.get(self.session_key)
-        token_key = versions._token_key(user_scope(owner)) if owner else None  # the token key of core/versions.py
+        token_key = versions.token_key(user_scope(owner)) if owner else None
         try:
             found = self._cache.get_many([key, token_key] if token_key else [key])
         except Exception:  # as cached_db: a backend that refuses the key reads as a miss

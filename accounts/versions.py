@@ -6,8 +6,8 @@ their organisation memberships, so a join, a removal or a role change; and any s
 to, so a rename). An organisation's deletion deletes its memberships first, each bumping its person. Set memberships
 bump it too (saves and deletes; the bulk `update(left_at=...)` of sets/services.py and learning/departure.py is
 followed by an organisation membership's delete or by nothing the layout shows). Receivers are connected in
-AccountsConfig.ready(); the organisation's models are named by string, so this module imports nothing above
-accounts.
+AccountsConfig.ready() for the person's row, and in sets/versions.py for memberships and organisations (the
+layer that owns those models).
 
 `cached_for_user(request, pk, name, build)` is the read: the value `build()` gave for this person at their current
 version. A hit costs no cache round trip beyond the one version read a request makes (and the session engine,
@@ -127,19 +127,7 @@ def user_changed(sender, instance, **kwargs) -> None:
     bump_users(instance.pk)
 
 
-def membership_changed(sender, instance, **kwargs) -> None:
-    bump_users(instance.user_id)
-
-
-def organisation_changed(sender, instance, created=False, **kwargs) -> None:
-    """A renamed (or otherwise changed) organisation: every member's switcher shows it."""
-    if not created:
-        bump_users(*instance.memberships.values_list("user_id", flat=True))
-
-
 def connect() -> None:
+    """The person's own row; their memberships and organisations bump it from sets/versions.py (the layer above)."""
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid=f"user-version-user-{name}")
-        for model in ("sets.OrganisationMembership", "sets.SetMembership"):
-            signal.connect(membership_changed, sender=model, dispatch_uid=f"user-version-{model}-{name}")
-    post_save.connect(organisation_changed, sender="sets.Organisation", dispatch_uid="user-version-organisation")

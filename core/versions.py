@@ -33,7 +33,8 @@ _TOKEN_TIMEOUT = 60 * 60 * 24 * 7
 _MISSING = object()
 
 
-def _token_key(scope: str) -> str:
+def token_key(scope: str) -> str:
+    """The cache key holding `scope`'s token (the session engine, accounts/sessions.py, reads it with the session)."""
     return f"version:{scope}"
 
 
@@ -48,7 +49,7 @@ def bump(*scopes: str) -> None:
         return
 
     def store() -> None:
-        cache.set_many({_token_key(scope): _new_token() for scope in scopes}, _TOKEN_TIMEOUT)
+        cache.set_many({token_key(scope): _new_token() for scope in scopes}, _TOKEN_TIMEOUT)
 
     store()
     if transaction.get_connection().in_atomic_block:
@@ -57,7 +58,7 @@ def bump(*scopes: str) -> None:
 
 def current(*scopes: str) -> tuple[str, ...]:
     """The version token of each scope, in order, in one cache round trip (two when some are new)."""
-    keys = [_token_key(scope) for scope in scopes]
+    keys = [token_key(scope) for scope in scopes]
     found = cache.get_many(keys)
     missing = {key: _new_token() for key in keys if key not in found}
     for key, token in missing.items():

@@ -11,6 +11,7 @@ learning/versions.py).
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import User
+from accounts.versions import bump_users
 from core import versions
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
 
@@ -41,8 +42,10 @@ def bump_person(user_id: int) -> None:
     bump_sets(*set_ids, organisation_ids=organisation_ids)
 
 
-def _organisation_changed(sender, instance, **kwargs) -> None:
+def _organisation_changed(sender, instance, created=False, **kwargs) -> None:
     bump_organisation(instance.pk)
+    if not created:  # a rename: every member's organisation switcher shows it (accounts/versions.py)
+        bump_users(*instance.memberships.values_list("user_id", flat=True))
 
 
 def _set_changed(sender, instance, **kwargs) -> None:
@@ -52,10 +55,12 @@ def _set_changed(sender, instance, **kwargs) -> None:
 def _set_membership_changed(sender, instance, **kwargs) -> None:
     learning_set = LearningSet.objects.filter(pk=instance.learning_set_id).values_list("organisation_id", flat=True)
     bump_sets(instance.learning_set_id, organisation_ids=list(learning_set))
+    bump_users(instance.user_id)
 
 
 def _organisation_membership_changed(sender, instance, **kwargs) -> None:
     bump_sets(organisation_ids=[instance.organisation_id])
+    bump_users(instance.user_id)  # their organisation switcher
 
 
 def _invitation_changed(sender, instance, **kwargs) -> None:
