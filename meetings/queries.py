@@ -134,7 +134,7 @@ def my_actions(user, *, status: str = "", set_id: int | None = None):
 
     actions = Action.objects.filter(
         current_membership("learning_set__memberships", user=user), owner=user
-    ).select_related("learning_set", "meeting")
+    ).select_related("learning_set")  # not the meeting: its encrypted notes would be decrypted for nothing
     if status:
         actions = actions.filter(status=status)
     if set_id:

@@ -2,9 +2,16 @@
 sets/permissions.py; these take what it returned (an organisation, a set, a queryset of sets) and read from it."""
 
 from allauth.mfa.models import Authenticator
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Value
 
-from sets.models import Invitation, LearningSet, Organisation, SetMembership, current_membership
+from sets.models import (
+    Invitation,
+    LearningSet,
+    Organisation,
+    OrganisationMembership,
+    SetMembership,
+    current_membership,
+)
 
 MAX_INVITATIONS_SHOWN = 200
 
@@ -72,3 +79,26 @@ def my_membership(learning_set: LearningSet, user) -> SetMembership:
 def fresh(learning_set: LearningSet) -> LearningSet:
     """The set as stored (a form edits this copy, not the one permissions annotated)."""
     return LearningSet.objects.get(pk=learning_set.pk)
+
+
+def my_set_and_organisation_ids(user) -> tuple[list[int], list[int]]:
+    """The ids of the sets the user is in now and of the organisations they belong to, in one query."""
+    sets = (
+        SetMembership.objects.current().filter(user=user).annotate(kind=Value(0)).values_list("kind", "learning_set_id")
+    )
+    organisations = OrganisationMembership.objects.filter(user=user).annotate(kind=Value(1))
+    rows = sets.union(organisations.values_list("kind", "organisation_id"), all=True)
+    ids: tuple[list[int], list[int]] = ([], [])
+    for kind, pk in rows:
+        ids[kind].append(pk)
+    return sorted(ids[0]), sorted(ids[1])
+
+
+def my_set_scopes(user) -> list[str]:
+    """The version scopes (sets/versions.py) of every set the user is in now, and the user's own: what a cached
+    fragment of the user's own pages (actions, issues, what set-mates shared) is built from. One small query; a join
+    or a departure changes the list itself, so such a fragment is never served from before it."""
+    from sets.versions import set_scope  # noqa: PLC0415 (sets.versions imports the models)
+
+    ids = SetMembership.objects.current().filter(user=user).order_by("learning_set_id")
+    return [*(set_scope(pk) for pk in ids.values_list("learning_set_id", flat=True)), f"user:{user.pk}"]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.forms import TimezoneForm
-from core import audit, outbox
+from core import audit, fragments, outbox, versions
 from core.form_tokens import DuplicateSubmission
 from sets import invitations, permissions, queries, services
 from sets.forms import (
@@ -32,17 +32,32 @@ from sets.models import (
     OrganisationMembership,
     SetMembership,
 )
+from sets.versions import organisation_scope, set_scope
 
 
 def home(request):
-    organisations = list(queries.with_counts(permissions.organisations_for(request.user)).order_by("name"))
-    sets = queries.with_member_counts(permissions.my_sets(request.user))
-    by_organisation: dict[int, list[LearningSet]] = {}
-    for learning_set in sets.order_by("status", "name"):
-        by_organisation.setdefault(learning_set.organisation_id, []).append(learning_set)
-    for organisation in organisations:
-        organisation.my_sets = by_organisation.get(organisation.pk, [])
-    return render(request, "sets/home.html", {"organisations": organisations, "in_a_set": bool(by_organisation)})
+    """The viewer's organisations and sets, cached for them on the versions of those organisations and sets (a
+    join, a departure or a role change bumps them; the list of their ids is read on every request)."""
+    set_ids, organisation_ids = queries.my_set_and_organisation_ids(request.user)
+
+    def build_context() -> dict:
+        organisations = list(queries.with_counts(permissions.organisations_for(request.user)).order_by("name"))
+        sets = queries.with_member_counts(permissions.my_sets(request.user))
+        by_organisation: dict[int, list[LearningSet]] = {}
+        for learning_set in sets.order_by("status", "name"):
+            by_organisation.setdefault(learning_set.organisation_id, []).append(learning_set)
+        for organisation in organisations:
+            organisation.my_sets = by_organisation.get(organisation.pk, [])
+        return {"organisations": organisations, "in_a_set": bool(by_organisation)}
+
+    scopes = [
+        *(set_scope(pk) for pk in set_ids),
+        *(organisation_scope(pk) for pk in organisation_ids),
+        f"user:{request.user.pk}",
+    ]
+    name = versions.for_viewer(request, "home", request.user.get_short_name())
+    content = fragments.render(request, "sets/home_content.html", build_context, name=name, scopes=scopes)
+    return render(request, "sets/home.html", {"content": content})
 
 
 def organisation_create(request):
@@ -64,13 +79,27 @@ def organisation_create(request):
 
 
 def organisation_detail(request, org_slug):
+    """Cached for the viewer on the organisation's version (its sets, their people, its members and invitations
+    all bump it)."""
     organisation = permissions.organisation_for_member(request.user, org_slug)
-    sets = queries.with_member_counts(permissions.sets_for_organisation_page(request.user, organisation))
-    context = {"organisation": organisation, "sets": sets.order_by("status", "name")}
-    if organisation.viewer_is_admin:
-        context["pending_count"] = queries.pending_invitation_count(organisation)
-        context["people_count"] = queries.people_count(organisation)
-    return render(request, "sets/organisation_detail.html", context)
+
+    def build_context() -> dict:
+        sets = queries.with_member_counts(permissions.sets_for_organisation_page(request.user, organisation))
+        context = {"organisation": organisation, "sets": sets.order_by("status", "name")}
+        if organisation.viewer_is_admin:
+            context["pending_count"] = queries.pending_invitation_count(organisation)
+            context["people_count"] = queries.people_count(organisation)
+        return context
+
+    name = versions.for_viewer(request, "organisation", organisation.pk, organisation.viewer_is_admin)
+    content = fragments.render(
+        request,
+        "sets/organisation_content.html",
+        build_context,
+        name=name,
+        scopes=[organisation_scope(organisation.pk)],
+    )
+    return render(request, "sets/organisation_detail.html", {"organisation": organisation, "content": content})
 
 
 def people(request, org_slug):
@@ -323,23 +352,35 @@ def set_create(request, org_slug):
 
 
 def set_detail(request, set_id):
+    """Cached for the viewer on the set's version and its organisation's (the admin's "add someone" form lists
+    the organisation's people)."""
     learning_set = permissions.set_for_viewer(request.user, set_id)
-    memberships = queries.set_people(learning_set)
-    mine = next((m for m in memberships if m.user_id == request.user.pk), None)
-    context = {
-        "learning_set": learning_set,
-        "organisation": learning_set.organisation,
-        "memberships": memberships,
-        "my_membership": mine,
-        "agreed_count": sum(m.agreed for m in memberships),
-        "has_facilitator": any(m.is_facilitator for m in memberships),
-        "can_manage": permissions.can_manage_set(learning_set),
-        "can_administer": permissions.can_administer_set(learning_set),
-        "can_make_self_facilitator": permissions.can_make_self_facilitator(learning_set),
-        "set_role_choices": SetMembership.Role.choices,
-    }
-    if context["can_administer"]:
-        context["add_form"] = AddToSetForm(learning_set=learning_set)
+
+    def build_context() -> dict:
+        memberships = queries.set_people(learning_set)
+        mine = next((m for m in memberships if m.user_id == request.user.pk), None)
+        context = {
+            "learning_set": learning_set,
+            "organisation": learning_set.organisation,
+            "memberships": memberships,
+            "my_membership": mine,
+            "agreed_count": sum(m.agreed for m in memberships),
+            "has_facilitator": any(m.is_facilitator for m in memberships),
+            "can_manage": permissions.can_manage_set(learning_set),
+            "can_administer": permissions.can_administer_set(learning_set),
+            "can_make_self_facilitator": permissions.can_make_self_facilitator(learning_set),
+            "set_role_choices": SetMembership.Role.choices,
+        }
+        if context["can_administer"]:
+            context["add_form"] = AddToSetForm(learning_set=learning_set)
+        return context
+
+    name = versions.for_viewer(
+        request, "set", learning_set.pk, learning_set.viewer_role, learning_set.viewer_is_admin, learning_set.is_closed
+    )
+    scopes = [set_scope(learning_set.pk), organisation_scope(learning_set.organisation_id)]
+    content = fragments.render(request, "sets/set_content.html", build_context, name=name, scopes=scopes)
+    context = {"learning_set": learning_set, "organisation": learning_set.organisation, "content": content}
     return render(request, "sets/set_detail.html", context)
 
 

@@ -2,11 +2,13 @@
 support, and the home page's "my open actions" and "from my sets" panels. Writes go through meetings/actions.py."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import fragments, versions
 from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
 from meetings import actions as action_services
@@ -14,25 +16,36 @@ from meetings import queries
 from meetings.forms import ActionForm, whole_number
 from meetings.models import Action, ActionUpdate, Issue
 from sets import permissions
+from sets.queries import my_set_scopes
 
 HOME_ACTIONS = 8
 
 
 def my_actions(request):
+    """The viewer's own actions, cached for them on the versions of their sets (overdue and "2 days ago": per
+    minute, and the date)."""
     status = request.GET.get("status", "open")
     if status not in {"", *Action.Status.values}:
         status = "open"
     set_id = whole_number(request.GET.get("set")) or None
-    context = {
-        "actions": list(queries.my_actions(request.user, status=status, set_id=set_id)),
-        "status": status,
-        "set_id": set_id,
-        "status_choices": Action.Status.choices,
-        "sets": queries.active_sets(request.user),
-        "update_choices": _update_choices(),
-        "today": timezone.localdate(),
-    }
-    return render(request, "meetings/my_actions.html", context)
+    today = timezone.localdate()
+
+    def build_context() -> dict:
+        return {
+            "actions": list(queries.my_actions(request.user, status=status, set_id=set_id)),
+            "status": status,
+            "set_id": set_id,
+            "status_choices": Action.Status.choices,
+            "sets": queries.active_sets(request.user),
+            "update_choices": _update_choices(),
+            "today": today,
+        }
+
+    name = versions.for_viewer(request, "my-actions", status, set_id, today, versions.time_bucket(60))
+    content = fragments.render(
+        request, "meetings/my_actions_content.html", build_context, name=name, scopes=my_set_scopes(request.user)
+    )
+    return render(request, "meetings/my_actions.html", {"content": content})
 
 
 def _update_choices():
@@ -76,7 +89,7 @@ def action_update(request, action_id):
     if request.htmx:
         action.last_update_at = queries.last_update_at(action)
         context = {"action": action, "update_choices": _update_choices(), "error": error, "saved": not error}
-        return render(request, "meetings/my_actions.html#action-row", context)
+        return render(request, "meetings/my_actions_content.html#action-row", context)
     if error:
         messages.error(request, error)
     elif duplicate:
@@ -87,22 +100,37 @@ def action_update(request, action_id):
 
 
 def home_actions(request):
-    """The home page's "my open actions" panel (loaded with htmx): overdue first, progress logged in place."""
-    return render(
-        request,
-        "meetings/home_actions.html",
-        {
+    """The home page's "my open actions" panel (loaded with htmx): overdue first, progress logged in place. Cached
+    for the viewer on the versions of their sets, per minute and date (overdue, "2 days ago")."""
+    today = timezone.localdate()
+
+    def build_context() -> dict:
+        return {
             "actions": list(queries.my_actions(request.user, status="open")[:HOME_ACTIONS]),
             "update_choices": _update_choices(),
-            "today": timezone.localdate(),
+            "today": today,
             "limit": HOME_ACTIONS,
-        },
+        }
+
+    name = versions.for_viewer(request, "home-actions", today, versions.time_bucket(60))
+    content = fragments.render(
+        request, "meetings/home_actions.html", build_context, name=name, scopes=my_set_scopes(request.user)
     )
+    return HttpResponse(content)
 
 
 def home_shared(request):
-    """The home page's "from my sets since the last meeting" panel (loaded with htmx)."""
-    return render(request, "meetings/home_shared.html", {"items": queries.shared_since_last_meeting(request.user)})
+    """The home page's "from my sets since the last meeting" panel (loaded with htmx). Cached for the viewer on
+    the versions of their sets, per minute ("2 hours ago", and a meeting starting moves "since the last meeting")."""
+    name = versions.for_viewer(request, "home-shared", versions.time_bucket(60))
+    content = fragments.render(
+        request,
+        "meetings/home_shared.html",
+        lambda: {"items": queries.shared_since_last_meeting(request.user)},
+        name=name,
+        scopes=my_set_scopes(request.user),
+    )
+    return HttpResponse(content)
 
 
 def action_new(request):
