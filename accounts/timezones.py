@@ -25,18 +25,24 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
 
 
+@cache
+def _options_html() -> str:
+    """Every zone's <option>, escaped once per process (the labels are not translated)."""
+    return format_html_join("", '<option value="{}">{}</option>', timezone_choices())
+
+
 class TimezoneSelect(forms.Select):
-    """A <select> of the ~600 IANA zones, rendered in Python: Django's per-option templates cost ~25 ms here."""
+    """A <select> of the ~600 IANA zones: the options are escaped once per process, and the chosen one is marked by
+    a string replacement (Django's per-option templates cost ~25 ms here, escaping 600 options each time ~10 ms)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs or {})
         attrs["name"] = name
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((zone, mark_safe(" selected") if zone == value else "", label) for zone, label in timezone_choices()),
-        )
-        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+        options = _options_html()
+        if value:
+            chosen = format_html('<option value="{}">', value)
+            options = options.replace(chosen, chosen[:-1] + " selected>", 1)
+        return format_html("<select{}>{}</select>", flatatt(attrs), mark_safe(options))
 
 
 def zone_label(name: str) -> str:
