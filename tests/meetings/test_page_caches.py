@@ -158,3 +158,15 @@ def test_joining_a_set_shows_its_news_at_once(client, learning_set, member, mate
     assert "OTHER-SET-ACTION" not in page(client, url)
     SetMembershipFactory(learning_set=other_set, user=member)
     assert "OTHER-SET-ACTION" in page(client, url)
+
+
+def test_an_entry_moved_to_another_set_leaves_the_old_sets_panel_at_once(client, learning_set, member, mate, other_set):
+    SetMembershipFactory(learning_set=other_set, user=mate)
+    entry = JournalEntry.objects.create(
+        author=mate, learning_set=learning_set, title="MOVING-ENTRY", shared=True, shared_at=NOW
+    )
+    client.force_login(member)
+    assert "MOVING-ENTRY" in page(client, reverse("meetings:home-shared"))
+    entry.learning_set, entry.shared, entry.shared_at = other_set, False, None  # as update_entry moves it
+    entry.save()
+    assert "MOVING-ENTRY" not in page(client, reverse("meetings:home-shared"))
