@@ -6,11 +6,21 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm
+from core import fragments, versions
 
 
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
+    """The person's own settings. Shown (GET), the form is cached under a name holding every value it shows (so a
+    change of any of them is another name; no version needed), with the CSRF token filled in per request."""
+    if request.method != "POST":
+        user = request.user
+        shown = (user.full_name, user.timezone, user.language, user.reminder_emails, user.nudge_emails, user.email)
+        name = versions.for_viewer(request, "profile", *shown, user.calendar_token, request.scheme, request.get_host())
+        build = lambda: {"form": ProfileForm(instance=user)}  # noqa: E731
+        content = fragments.render(request, "accounts/profile_content.html", build, name=name, scopes=[])
+        return render(request, "accounts/profile.html", {"content": content})
+    form = ProfileForm(request.POST, instance=request.user)
+    if form.is_valid():
         form.save()
         messages.success(request, _("Profile saved."))
         return redirect("accounts:profile")

@@ -170,3 +170,20 @@ def test_an_entry_moved_to_another_set_leaves_the_old_sets_panel_at_once(client,
     entry.learning_set, entry.shared, entry.shared_at = other_set, False, None  # as update_entry moves it
     entry.save()
     assert "MOVING-ENTRY" not in page(client, reverse("meetings:home-shared"))
+
+
+def test_the_profile_shows_each_person_their_own_settings_at_once(client, member, mate):
+    url = reverse("accounts:profile")
+    member.calendar_token, mate.calendar_token = "MEMBER-FEED-TOKEN", "MATE-FEED-TOKEN"
+    member.save()
+    mate.save()
+    client.force_login(member)
+    assert "MEMBER-FEED-TOKEN" in page(client, url)
+    client.force_login(mate)
+    content = page(client, url)
+    assert "MATE-FEED-TOKEN" in content and "MEMBER-FEED-TOKEN" not in content and "\x00" not in content
+    assert 'value="Mia Mate"' in content
+    response = client.post(url, {"full_name": "Mia Renamed", "timezone": "Asia/Singapore", "language": ""})
+    assert response.status_code == 302
+    content = page(client, url)
+    assert 'value="Mia Renamed"' in content and '<option value="Asia/Singapore" selected>' in content
