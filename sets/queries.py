@@ -4,6 +4,7 @@ sets/permissions.py; these take what it returned (an organisation, a set, a quer
 from allauth.mfa.models import Authenticator
 from django.db.models import Count, Prefetch, QuerySet, Value
 
+from accounts.versions import user_scope
 from sets.models import (
     Invitation,
     LearningSet,
@@ -101,4 +102,4 @@ def my_set_scopes(user) -> list[str]:
     from sets.versions import set_scope  # noqa: PLC0415 (sets.versions imports the models)
 
     ids = SetMembership.objects.current().filter(user=user).order_by("learning_set_id")
-    return [*(set_scope(pk) for pk in ids.values_list("learning_set_id", flat=True)), f"user:{user.pk}"]
+    return [*(set_scope(pk) for pk in ids.values_list("learning_set_id", flat=True)), user_scope(user.pk)]

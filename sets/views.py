@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.forms import TimezoneForm
+from accounts.versions import user_scope
 from core import audit, fragments, outbox, versions
 from core.form_tokens import DuplicateSubmission
 from sets import invitations, permissions, queries, services
@@ -53,7 +54,7 @@ def home(request):
     scopes = [
         *(set_scope(pk) for pk in set_ids),
         *(organisation_scope(pk) for pk in organisation_ids),
-        f"user:{request.user.pk}",
+        user_scope(request.user.pk),
     ]
     name = versions.for_viewer(request, "home", request.user.get_short_name())
     content = fragments.render(request, "sets/home_content.html", build_context, name=name, scopes=scopes)
