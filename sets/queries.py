@@ -2,7 +2,8 @@
 sets/permissions.py; these take what it returned (an organisation, a set, a queryset of sets) and read from it."""
 
 from allauth.mfa.models import Authenticator
-from django.db.models import Count, Prefetch, QuerySet, Value
+from django.db import connection
+from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.versions import user_scope
 from sets.models import (
@@ -83,15 +84,18 @@ def fresh(learning_set: LearningSet) -> LearningSet:
 
 
 def my_set_and_organisation_ids(user) -> tuple[list[int], list[int]]:
-    """The ids of the sets the user is in now and of the organisations they belong to, in one query."""
-    sets = (
-        SetMembership.objects.current().filter(user=user).annotate(kind=Value(0)).values_list("kind", "learning_set_id")
+    """The ids of the sets the user is in now (`SetMembership.objects.current()`: not left) and of the organisations
+    they belong to, in one query. Plain SQL: it runs on every request of the pages cached on these ids, and building
+    it with the ORM cost ten times its execution (~1.2 ms against ~0.1 ms)."""
+    sql = (
+        f"SELECT 0, learning_set_id FROM {SetMembership._meta.db_table} WHERE user_id = %s AND left_at IS NULL "
+        f"UNION ALL SELECT 1, organisation_id FROM {OrganisationMembership._meta.db_table} WHERE user_id = %s"
     )
-    organisations = OrganisationMembership.objects.filter(user=user).annotate(kind=Value(1))
-    rows = sets.union(organisations.values_list("kind", "organisation_id"), all=True)
     ids: tuple[list[int], list[int]] = ([], [])
-    for kind, pk in rows:
-        ids[kind].append(pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.pk])
+        for kind, pk in cursor.fetchall():
+            ids[kind].append(pk)
     return sorted(ids[0]), sorted(ids[1])
 
 
@@ -101,5 +105,5 @@ def my_set_scopes(user) -> list[str]:
     or a departure changes the list itself, so such a fragment is never served from before it."""
     from sets.versions import set_scope  # noqa: PLC0415 (sets.versions imports the models)
 
-    ids = SetMembership.objects.current().filter(user=user).order_by("learning_set_id")
-    return [*(set_scope(pk) for pk in ids.values_list("learning_set_id", flat=True)), user_scope(user.pk)]
+    set_ids, _ = my_set_and_organisation_ids(user)
+    return [*(set_scope(pk) for pk in set_ids), user_scope(user.pk)]
