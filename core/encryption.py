@@ -34,6 +34,20 @@ class EncryptedCharField(_EmptyStaysEmpty, fields.EncryptedCharField):
     """max_length applies to the text a person typed; the column holds the longer token (a text column)."""
 
 
+# Cached pages hold what members bring too (core/versions.py): they are sealed with the same keys as the fields.
+_sealer = EncryptedTextField()
+
+
+def seal(data: bytes) -> bytes:
+    """`data` as a Fernet token under the first key (what core/versions.py stores in the cache)."""
+    return _sealer.f.encrypt(data)
+
+
+def unseal(token: bytes) -> bytes:
+    """The data of a token from `seal`, under any current key; cryptography's InvalidToken if none opens it."""
+    return _sealer.f.decrypt(token)
+
+
 def encrypted_fields():
     """Every (model, [field names]) with encrypted fields, across the project."""
     for model in apps.get_models():
@@ -49,6 +63,8 @@ def forget_keys() -> None:
             field = model._meta.get_field(name)
             field.__dict__.pop("keys", None)
             field.__dict__.pop("f", None)
+    _sealer.__dict__.pop("keys", None)
+    _sealer.__dict__.pop("f", None)
 
 
 @receiver(setting_changed)

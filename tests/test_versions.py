@@ -122,3 +122,18 @@ def test_for_viewer_names_the_person_language_and_zone(rf, member, facilitator):
     with timezone.override("Asia/Tokyo"):
         assert versions.for_viewer(request, "board", 3) != mine
     assert versions.for_viewer(request, "board", 3) == mine
+
+
+def test_cached_values_are_sealed_in_the_cache(db):
+    """What members bring shows in cached pages: the cache holds it encrypted, as the database does."""
+    secret = "MARKER-CACHED-CONFIDENTIAL-7f3a"
+    assert versions.cached("board", ["set:1"], lambda: f"<p>{secret}</p>") == f"<p>{secret}</p>"
+    stored = cache.get(versions.key_for("board", ["set:1"]))
+    assert isinstance(stored, bytes) and secret.encode() not in stored
+    assert versions.cached("board", ["set:1"], lambda: "rebuilt") == f"<p>{secret}</p>"  # a hit, opened
+
+
+def test_a_value_no_key_opens_is_rebuilt(db, settings):
+    versions.cached("board", ["set:1"], lambda: "under the old key")
+    settings.SECRET_KEY = "another-secret-key-entirely-for-this-test"
+    assert versions.cached("board", ["set:1"], lambda: "rebuilt") == "rebuilt"
