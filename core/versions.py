@@ -21,8 +21,8 @@ built from the database, as before caching. See docs/performance.md, "What is ca
 
 import hashlib
 import pickle
-import zlib
 import secrets
+import zlib
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
