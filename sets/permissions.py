@@ -13,7 +13,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from accounts.versions import user_scope
+from core import versions
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
+from sets.versions import set_scope
 
 
 def organisations_for(user) -> QuerySet[Organisation]:
@@ -23,8 +26,17 @@ def organisations_for(user) -> QuerySet[Organisation]:
 
 
 def organisation_for_member(user, slug: str) -> Organisation:
-    """The organisation, if the user belongs to it (404 otherwise). Sets `viewer_is_admin`."""
-    organisation = get_object_or_404(organisations_for(user), slug=slug)
+    """The organisation, if the user belongs to it (404 otherwise). Sets `viewer_is_admin`.
+
+    Cached on the person's version (see `set_for_viewer`): a change to their memberships or roles, and any save of
+    an organisation they belong to, bumps it (sets/versions.py)."""
+    organisation = versions.cached(
+        f"organisation-for-member|{user.pk}|{slug}",
+        [user_scope(user.pk)],
+        lambda: organisations_for(user).filter(slug=slug).first(),
+    )
+    if organisation is None:
+        raise Http404
     organisation.viewer_is_admin = organisation.viewer_role == OrganisationMembership.Role.ADMIN
     return organisation
 
@@ -81,8 +93,19 @@ def my_sets(user) -> QuerySet[LearningSet]:
 
 
 def set_for_viewer(user, set_id: int) -> LearningSet:
-    """A set the user may read (purpose, contract, people): 404 for everyone else."""
-    return get_object_or_404(sets_visible_to(user), pk=set_id)
+    """A set the user may read (purpose, contract, people): 404 for everyone else.
+
+    Asked on every page of a set, so the answer (the set with the viewer's roles, or none) is cached on the
+    versions of the person and of the set (core/versions.py): every change to a membership, a role, the set or its
+    organisation bumps one of them (sets/versions.py), so the next request asks the database again."""
+    learning_set = versions.cached(
+        f"set-for-viewer|{user.pk}|{set_id}",
+        [user_scope(user.pk), set_scope(set_id)],
+        lambda: sets_visible_to(user).filter(pk=set_id).first(),
+    )
+    if learning_set is None:
+        raise Http404
+    return learning_set
 
 
 def can_manage_set(learning_set: LearningSet) -> bool:

@@ -1,0 +1,55 @@
+"""`set_for_viewer` and `organisation_for_member` answer from the cache (sets/permissions.py): every change to who
+may see what reaches the very next request."""
+
+import pytest
+from django.http import Http404
+
+from sets import permissions, services
+from sets.models import OrganisationMembership, SetMembership
+
+
+def test_a_member_removed_from_the_set_is_refused_at_once(learning_set, member, admin):
+    assert permissions.set_for_viewer(member, learning_set.pk).viewer_role == "member"  # cached now
+    services.remove_from_set(membership=SetMembership.objects.get(user=member, learning_set=learning_set), by=admin)
+    with pytest.raises(Http404):
+        permissions.set_for_viewer(member, learning_set.pk)
+
+
+def test_removal_from_the_organisation_is_refused_at_once(organisation, learning_set, member, admin):
+    """Its sets are left by one UPDATE, past the signals: the service bumps them."""
+    permissions.set_for_viewer(member, learning_set.pk)
+    permissions.organisation_for_member(member, organisation.slug)
+    membership = OrganisationMembership.objects.get(user=member, organisation=organisation)
+    services.remove_from_organisation(membership=membership, by=admin)
+    with pytest.raises(Http404):
+        permissions.set_for_viewer(member, learning_set.pk)
+    with pytest.raises(Http404):
+        permissions.organisation_for_member(member, organisation.slug)
+
+
+def test_an_admin_made_member_loses_the_sets_they_only_administered(organisation, learning_set, admin, member):
+    assert permissions.set_for_viewer(admin, learning_set.pk).viewer_is_admin
+    assert permissions.organisation_for_member(admin, organisation.slug).viewer_is_admin
+    membership = OrganisationMembership.objects.get(user=member, organisation=organisation)
+    services.change_organisation_role(membership=membership, role=OrganisationMembership.Role.ADMIN, by=admin)
+    own = OrganisationMembership.objects.get(user=admin, organisation=organisation)
+    services.change_organisation_role(membership=own, role=OrganisationMembership.Role.MEMBER, by=member)
+    with pytest.raises(Http404):
+        permissions.set_for_viewer(admin, learning_set.pk)
+    assert not permissions.organisation_for_member(admin, organisation.slug).viewer_is_admin
+
+
+def test_a_closed_set_and_a_renamed_organisation_show_at_once(organisation, learning_set, facilitator, admin):
+    assert permissions.can_manage_set(permissions.set_for_viewer(facilitator, learning_set.pk))
+    services.close_learning_set(learning_set=learning_set, by=admin)
+    assert not permissions.can_manage_set(permissions.set_for_viewer(facilitator, learning_set.pk))
+    permissions.organisation_for_member(facilitator, organisation.slug)
+    organisation.name = "Northwind Renamed"
+    organisation.save()
+    assert permissions.organisation_for_member(facilitator, organisation.slug).name == "Northwind Renamed"
+
+
+def test_one_persons_answer_never_reaches_another(learning_set, member, stranger):
+    permissions.set_for_viewer(member, learning_set.pk)
+    with pytest.raises(Http404):
+        permissions.set_for_viewer(stranger, learning_set.pk)
