@@ -59,7 +59,7 @@ def fill(request, html: str) -> SafeString:
         now = int(timezone.now().timestamp())
         html = _SERVER_NOW.sub(f'data-server-now="{now}"', html)
         html = _TIMER.sub(lambda found: _timer(int(found[1]), now), html)
-    return mark_safe(html)  # noqa: S308 (rendered by the template engine; only our own markup is replaced)
+    return mark_safe(html)  # rendered by the template engine; only our own markup was replaced
 
 
 def _timer(deadline: int, now: int) -> str:
