@@ -6,15 +6,16 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from meetings import fragments, live, recording, scheduling
-from meetings.models import Meeting
+from meetings.models import ActionUpdate, Meeting
 from sets import services as set_services
 from sets.models import SetMembership
-from tests.factories import LearningSetFactory, MeetingFactory, SetMembershipFactory
+from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory
 
 
 @pytest.fixture
@@ -264,3 +265,26 @@ def test_cached_pages_make_a_fixed_number_of_queries(
         assert Client().get(feed).status_code == 200
     with django_assert_max_num_queries(2):
         assert Client().get(feed).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_a_miss_makes_as_few_queries_as_before_the_cache(
+    client, learning_set, meeting, facilitator, member, size, django_assert_max_num_queries
+):
+    for n in range(size):
+        person = SetMembershipFactory(learning_set=learning_set).user
+        live.add_slot(meeting=meeting, presenter=person, by=facilitator, issue_title=f"Issue {n}")
+        action = ActionFactory(owner=person, learning_set=learning_set)
+        for note in ("first", "second", "latest"):
+            ActionUpdate.objects.create(action=action, author=person, note=f"{note} note {n}")
+    control(meeting, facilitator, "start")
+    client.force_login(member)
+    room = reverse("meetings:live", args=[meeting.pk])
+    client.get(room)
+    cache.clear()
+    with django_assert_max_num_queries(10):  # as before the cache, + the session the cleared cache lost
+        content = client.get(room).content.decode()
+    assert content.count("latest note") == size and "second note" not in content  # only the update shown
+    cache.clear()
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("meetings:live-state", args=[meeting.pk]), {"v": "-1"}).status_code == 200
