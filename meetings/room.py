@@ -163,6 +163,16 @@ def meetings_for_room(user):
     )
 
 
+def viewer_present(meeting: Meeting, user) -> bool:
+    """Whether the viewer is marked present: from `meetings_for_room`'s annotation when the meeting was loaded so,
+    else one query (a cached room page loads the plain meeting, and asks only on a miss, in the steps that show
+    it)."""
+    present = getattr(meeting, "viewer_present", None)
+    if present is None:
+        present = Attendance.objects.filter(meeting=meeting, user=user.pk, present=True).exists()
+    return present
+
+
 def presence_of(attendance: Attendance | None) -> str:
     """here (marked present), apologies (replied so, and not here), or missing."""
     if attendance is not None and attendance.present:

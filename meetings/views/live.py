@@ -52,7 +52,9 @@ def _workspace_context(request, meeting) -> dict:
         context |= room.presenting(meeting, slot)
         if step.phase == "questioning":
             context |= room.hands(meeting, request.user)
-        context["not_here_yet"] = meeting.status == Meeting.Status.LIVE and not meeting.viewer_present
+        context["not_here_yet"] = meeting.status == Meeting.Status.LIVE and not room.viewer_present(
+            meeting, request.user
+        )
     elif step.phase == "reflection":
         context |= room.reflecting(meeting, request.user)
         context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
@@ -103,7 +105,9 @@ def _cached_part(request, meeting, part: str, context, *parts) -> str:
 
 
 def live(request, meeting_id):
-    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    # The plain meeting (a cheaper query than meetings_for_room's): on a hit nothing else of it is read; on a miss
+    # who runs it is loaded when there is someone, and the viewer's attendance in the steps that show it.
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     remember_room(request.session, meeting.pk)
     # What was just saved, for static/js/drafts.js to drop its draft (set by live_record, shown once).
     saved_kind = request.session.pop(SAVED_KIND, "")
@@ -138,7 +142,7 @@ def _answer_in_place(request, meeting_id, *parts: str) -> HttpResponse | None:
 
 def projector(request, meeting_id):
     """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
-    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     remember_room(request.session, meeting.pk)
     stage_html = _cached_part(
         request, meeting, "stage", lambda: _live_context(request, meeting, projector=True), "projector=True"
@@ -218,7 +222,7 @@ def live_workspace(request, meeting_id):
     """The current step's workspace, polled like the stage with the revision it shows (`?v=`): a question
     captured, an issue saved, an action committed or a hand raised reaches every screen within the step. What
     someone is typing is kept by static/js/drafts.js across the swap."""
-    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     if request.GET.get("v") == str(meeting.revision):
         return HttpResponse(status=304)
     return HttpResponse(_cached_part(request, meeting, "workspace", lambda: _workspace_context(request, meeting)))
