@@ -28,6 +28,7 @@ from meetings.models import (
 )
 from meetings.queries import is_current_member
 from meetings.summary import write_meeting_summaries
+from sets.versions import bump_sets
 
 START = "start"
 
@@ -209,6 +210,8 @@ def _agenda_changed(meeting: Meeting, by, kind: str) -> None:
         steps = plan_for(meeting).steps()
         MeetingEvent.objects.create(meeting=meeting, kind=kind, step=steps[meeting.step_index].key, actor=by)
     else:
+        # The reorder's UPDATEs send no signal: the set's pages (the room's agenda among them) are bumped here.
+        bump_sets(meeting.learning_set_id)
         publish_version(meeting.pk, meeting.revision, full=True)
 
 

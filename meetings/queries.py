@@ -34,7 +34,7 @@ from meetings.models import (
     Reflection,
 )
 from sets import permissions
-from sets.models import SetMembership, current_membership
+from sets.models import LearningSet, SetMembership, current_membership
 
 
 def with_my_reply(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
@@ -56,6 +56,12 @@ def set_people(learning_set) -> QuerySet[SetMembership]:
         .select_related("user")
         .order_by("role", "user__full_name")
     )
+
+
+def my_set_ids(user) -> list[int]:
+    """The ids of the sets the user is in now, in order: what the versions of their own pages' fragments are
+    taken from (core/versions.py). One query."""
+    return sorted(SetMembership.objects.current().filter(user=user).values_list("learning_set_id", flat=True))
 
 
 def is_current_member(learning_set, user) -> bool:
@@ -167,21 +173,18 @@ def encouragements_of(update: ActionUpdate) -> QuerySet[Encouragement]:
 # Between meetings: the member's home, the set board, issues.
 
 
-def next_meeting_per_set(user) -> list[Meeting]:
-    """The next meeting (scheduled or live) of each of the user's own open sets, soonest first, with their reply.
-    Two queries (three with the replies), whatever the number of sets or meetings."""
+def next_meeting_per_set(user, set_ids: list[int]) -> list[Meeting]:
+    """The next meeting (scheduled or live) of each of the user's open sets (`set_ids`: `my_set_ids`), soonest
+    first, with their reply. Two queries (the meetings, their replies), whatever the number of sets or meetings."""
     first = Meeting.objects.upcoming().held().filter(learning_set=OuterRef("pk")).order_by("starts_at").values("pk")[:1]
     ids = (
-        permissions.my_sets(user)
-        .filter(status="active")
+        LearningSet.objects.filter(pk__in=set_ids, status="active")
         .annotate(next_meeting_id=Subquery(first))
         .exclude(next_meeting_id=None)
-        .values_list("next_meeting_id", flat=True)
+        .values("next_meeting_id")
     )
     return list(
-        with_my_reply(Meeting.objects.filter(pk__in=list(ids)).select_related("learning_set"), user).order_by(
-            "starts_at"
-        )
+        with_my_reply(Meeting.objects.filter(pk__in=ids).select_related("learning_set"), user).order_by("starts_at")
     )
 
 

@@ -22,7 +22,7 @@ from meetings.models import (
     RaisedHand,
     Reflection,
 )
-from meetings.queries import set_people
+from meetings.queries import attach_latest_updates, latest_update_id, set_people
 from meetings.term import is_last_of_term
 from sets.models import SetMembership, current_membership
 
@@ -108,22 +108,25 @@ def actions_to_review(meeting: Meeting) -> dict[int, list[Action]]:
     """Check-in reviews last time's actions: every action committed at the set's previous held meeting (done,
     dropped or not), every action of the set still open from before, and any closed since that meeting began
     (an action of one's own done between meetings). By owner, each with `review_status` and `latest_update`.
-    Two queries (the actions, their updates), whatever the number of people."""
+    Two queries (the actions, their latest updates), whatever the number of people: only the update shown is
+    read (and decrypted), not every update of every action."""
     previous = previous_meeting(meeting)
     since_last = Q(meeting_id=Subquery(previous.values("pk")[:1])) | Q(
         completed_at__gte=Subquery(previous.values("starts_at")[:1])
     )
     day = timezone.localdate(meeting.starts_at)
     by_owner: dict[int, list[Action]] = {}
-    for action in (
-        Action.objects.filter(learning_set_id=meeting.learning_set_id)
-        .exclude(meeting=meeting)
-        .filter(Q(status=Action.Status.OPEN) | since_last)
-        .prefetch_related("updates")
-        .order_by("owner_id", "created_at")[:MAX_CHECKIN_ACTIONS]
-    ):
-        updates = list(action.updates.all())  # prefetched, in time order
-        action.latest_update = updates[-1] if updates else None
+    actions = attach_latest_updates(
+        list(
+            Action.objects.filter(learning_set_id=meeting.learning_set_id)
+            .exclude(meeting=meeting)
+            .filter(Q(status=Action.Status.OPEN) | since_last)
+            .annotate(latest_update_id=latest_update_id())
+            .order_by("owner_id", "created_at")[:MAX_CHECKIN_ACTIONS]
+        ),
+        with_support=False,
+    )
+    for action in actions:
         action.review_status = review_status(action, day)
         by_owner.setdefault(action.owner_id, []).append(action)
     return by_owner
@@ -158,6 +161,16 @@ def meetings_for_room(user):
     return Meeting.objects.select_related("facilitator", "slot_runner").annotate(
         viewer_present=Exists(Attendance.objects.filter(meeting=OuterRef("pk"), user=user.pk, present=True))
     )
+
+
+def viewer_present(meeting: Meeting, user) -> bool:
+    """Whether the viewer is marked present: from `meetings_for_room`'s annotation when the meeting was loaded so,
+    else one query (a cached room page loads the plain meeting, and asks only on a miss, in the steps that show
+    it)."""
+    present = getattr(meeting, "viewer_present", None)
+    if present is None:
+        present = Attendance.objects.filter(meeting=meeting, user=user.pk, present=True).exists()
+    return present
 
 
 def presence_of(attendance: Attendance | None) -> str:

@@ -6,12 +6,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import versions
 from core.errors import ServiceError
+from meetings import fragments, queries
 from meetings import issues as issue_services
-from meetings import queries
 from meetings.forms import IssueForm
 from meetings.models import Issue
 from sets import permissions
+from sets.versions import set_scope
 
 
 def my_issues(request):
@@ -27,17 +29,31 @@ def my_issues(request):
 
 
 def issue_detail(request, issue_id):
-    """An issue's whole story, for the set's own people (confidential: an admin outside the set gets 403)."""
+    """An issue's whole story, for the set's own people (confidential: an admin outside the set gets 403). The
+    story is cached per viewer on the set's version (meetings/fragments.py); the journal entries linked to it are
+    read on each request (the learning app's, not in the set's version when an entry moves to another set)."""
     issue = permissions.object_in_own_set(request.user, Issue.objects.select_related("owner"), issue_id)
+    can_edit = permissions.can_edit_issue(request.user, issue)
+
+    def story() -> dict:
+        return {
+            "issue": issue,
+            "learning_set": issue.learning_set,
+            "can_edit": can_edit,
+            "status_choices": issue.Status.choices,
+            **queries.issue_story(issue),
+        }
+
+    name = versions.for_viewer(request, "meetings:issue", issue.pk, f"edit={can_edit}")
     context = {
         "issue": issue,
         "learning_set": issue.learning_set,
         "organisation": issue.learning_set.organisation,
-        "can_edit": permissions.can_edit_issue(request.user, issue),
-        "status_choices": issue.Status.choices,
+        "story_html": fragments.cached_html(
+            request, "meetings/issue_detail.html#story", name, [set_scope(issue.learning_set_id)], story
+        ),
         # Journal entries linked to this issue that the viewer may read (the learning app provides them).
         "linked_learning": queries.linked_learning(issue, request.user),
-        **queries.issue_story(issue),
     }
     return render(request, "meetings/issue_detail.html", context)
 

@@ -11,14 +11,16 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import versions
 from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
+from meetings import fragments, queries, recording, room, term
 from meetings import live as live_services
-from meetings import queries, recording, room, term
 from meetings.live_forms import RECORD_FORMS, AgendaForm, ControlForm
 from meetings.live_version import remember_room, restore_version
 from meetings.models import Meeting
 from sets import permissions
+from sets.versions import set_scope
 
 SAVED_KIND = "live_saved_kind"
 
@@ -50,7 +52,9 @@ def _workspace_context(request, meeting) -> dict:
         context |= room.presenting(meeting, slot)
         if step.phase == "questioning":
             context |= room.hands(meeting, request.user)
-        context["not_here_yet"] = meeting.status == Meeting.Status.LIVE and not meeting.viewer_present
+        context["not_here_yet"] = meeting.status == Meeting.Status.LIVE and not room.viewer_present(
+            meeting, request.user
+        )
     elif step.phase == "reflection":
         context |= room.reflecting(meeting, request.user)
         context["can_decide_term"] = context["closing_review"] and permissions.can_facilitate(meeting.learning_set)
@@ -70,20 +74,57 @@ def _workspace_context(request, meeting) -> dict:
     return context
 
 
-def _room_context(request, meeting) -> dict:
+def _room_context(request, meeting, saved_kind: str = "") -> dict:
     """Everything the room page shows: the stage, the workspace, and the agenda before the meeting."""
     context = _workspace_context(request, meeting)
-    # What was just saved, for static/js/drafts.js to drop its draft (set by live_record, shown once).
-    context["saved_kind"] = request.session.pop(SAVED_KIND, "")
+    context["saved_kind"] = saved_kind
     if meeting.status == Meeting.Status.SCHEDULED:
         context |= room.agenda(meeting, request.user, context["slots"])
     return context
 
 
+def _cached_part(request, meeting, part: str, context, *parts) -> str:
+    """The room's `part` (a partial of live.html) for this viewer, from the cache while the meeting's revision and
+    its set's version stand (meetings/fragments.py). The viewer (person, language, time zone) and whether they run
+    the meeting are in the name: two people never share an entry, so a member never gets a facilitator's
+    controls, nor anyone another's drafts, check-in or reflections. A one-minute time bucket bounds anything shown
+    relative to now (the reflections' window after the meeting)."""
+    name = versions.for_viewer(
+        request,
+        f"meetings:room-{part}",
+        meeting.pk,
+        meeting.revision,
+        f"runs={permissions.can_run_meeting(request.user, meeting)}",
+        versions.time_bucket(60),
+        f"end={request.GET.get('end') == 'confirm'}",  # the End dialog shown open (the link without JS)
+        *parts,
+    )
+    return fragments.cached_html(
+        request, f"meetings/live.html#{part}", name, [set_scope(meeting.learning_set_id)], context
+    )
+
+
 def live(request, meeting_id):
-    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    # The plain meeting (a cheaper query than meetings_for_room's): on a hit nothing else of it is read; on a miss
+    # who runs it is loaded when there is someone, and the viewer's attendance in the steps that show it.
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     remember_room(request.session, meeting.pk)
-    return render(request, "meetings/live.html", _room_context(request, meeting))
+    # What was just saved, for static/js/drafts.js to drop its draft (set by live_record, shown once).
+    saved_kind = request.session.pop(SAVED_KIND, "")
+    room_html = _cached_part(
+        request,
+        meeting,
+        "room",
+        lambda: _room_context(request, meeting, saved_kind),
+        f"saved={saved_kind}",
+    )
+    context = {
+        "meeting": meeting,
+        "learning_set": meeting.learning_set,
+        "organisation": meeting.learning_set.organisation,
+        "room_html": room_html,
+    }
+    return render(request, "meetings/live.html", context)
 
 
 def _answer_in_place(request, meeting_id, *parts: str) -> HttpResponse | None:
@@ -94,16 +135,20 @@ def _answer_in_place(request, meeting_id, *parts: str) -> HttpResponse | None:
     if not request.htmx:
         return None
     meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
-    context = _room_context(request, meeting) | {"answering": True}
+    context = _room_context(request, meeting, request.session.pop(SAVED_KIND, "")) | {"answering": True}
     html = "".join(render_to_string(f"meetings/live.html#{part}", context, request) for part in parts)
     return HttpResponse(html + render_to_string("meetings/live.html#room-messages", context, request))
 
 
 def projector(request, meeting_id):
     """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
-    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     remember_room(request.session, meeting.pk)
-    return render(request, "meetings/projector.html", _live_context(request, meeting, projector=True))
+    stage_html = _cached_part(
+        request, meeting, "stage", lambda: _live_context(request, meeting, projector=True), "projector=True"
+    )
+    context = {"meeting": meeting, "learning_set": meeting.learning_set, "stage_html": stage_html}
+    return render(request, "meetings/projector.html", context)
 
 
 def live_state(request, meeting_id):
@@ -117,10 +162,11 @@ def live_state(request, meeting_id):
     restore_version(meeting_id, revision)
     if request.GET.get("v") == str(revision):
         return HttpResponse(status=304)
-    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
-    return render(
-        request, "meetings/live.html#stage", _live_context(request, meeting, projector=bool(request.GET.get("p")))
-    )
+    # The stage needs neither who runs the meeting nor the viewer's attendance: the plain meeting (a cheaper query).
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    projector = bool(request.GET.get("p"))
+    context = lambda: _live_context(request, meeting, projector=projector)  # noqa: E731
+    return HttpResponse(_cached_part(request, meeting, "stage", context, f"projector={projector}"))
 
 
 @require_POST
@@ -176,10 +222,10 @@ def live_workspace(request, meeting_id):
     """The current step's workspace, polled like the stage with the revision it shows (`?v=`): a question
     captured, an issue saved, an action committed or a hand raised reaches every screen within the step. What
     someone is typing is kept by static/js/drafts.js across the swap."""
-    meeting = permissions.object_in_own_set(request.user, room.meetings_for_room(request.user), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
     if request.GET.get("v") == str(meeting.revision):
         return HttpResponse(status=304)
-    return render(request, "meetings/live.html#workspace", _workspace_context(request, meeting))
+    return HttpResponse(_cached_part(request, meeting, "workspace", lambda: _workspace_context(request, meeting)))
 
 
 # What is recorded during the meeting: one handler per `kind`, each given the kind's form (meetings/live_forms.py)

@@ -14,12 +14,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
+from core import versions
 from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
-from meetings import emails, ics, queries, scheduling
+from meetings import emails, fragments, ics, queries, scheduling
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
 from meetings.models import REMINDER_KIND_IN_A_SENTENCE, Attendance, Meeting
 from sets import permissions
+from sets.versions import set_scope
 
 
 def schedule(request, set_id):
@@ -62,54 +64,105 @@ def schedule(request, set_id):
 
 
 def set_meetings(request, set_id):
-    """A set's meetings: upcoming and recent. Its people reply from here."""
+    """A set's meetings: upcoming and recent. Its people reply from here. The list is cached per viewer on the
+    set's version and a one-minute time bucket ("in 3 days", what is upcoming and what is past)."""
     learning_set = permissions.set_for_viewer(request.user, set_id)
-    upcoming = list(queries.upcoming_for_set(learning_set, request.user, limit=52))
-    past = queries.past_for_set(learning_set)
-    template = "meetings/set_meetings.html#upcoming" if request.htmx else "meetings/set_meetings.html"
-    return render(
-        request,
-        template,
-        {
+    can_facilitate = permissions.can_facilitate(learning_set)
+    in_set = learning_set.viewer_role is not None
+    compact = bool(request.htmx)
+
+    def meetings() -> dict:
+        return {
             "learning_set": learning_set,
             "organisation": learning_set.organisation,
-            "upcoming": upcoming,
-            "past": past,
-            "can_facilitate": permissions.can_facilitate(learning_set),
-            "in_set": learning_set.viewer_role is not None,
-            "set_tz": zoneinfo.ZoneInfo(learning_set.timezone),
-            "compact": bool(request.htmx),
-        },
+            "upcoming": list(queries.upcoming_for_set(learning_set, request.user, limit=52)),
+            "past": queries.past_for_set(learning_set),
+            "can_facilitate": can_facilitate,
+            "in_set": in_set,
+            "compact": compact,
+        }
+
+    part = "upcoming" if compact else "meetings"
+    name = versions.for_viewer(
+        request,
+        f"meetings:set-meetings-{part}",
+        learning_set.pk,
+        f"facilitates={can_facilitate}",
+        f"in_set={in_set}",
+        versions.time_bucket(60),
     )
+    html = fragments.cached_html(
+        request, f"meetings/set_meetings.html#{part}", name, [set_scope(learning_set.pk)], meetings
+    )
+    if compact:
+        return HttpResponse(html)
+    context = {"learning_set": learning_set, "organisation": learning_set.organisation, "meetings_html": html}
+    return render(request, "meetings/set_meetings.html", context)
 
 
 def my_upcoming(request):
-    """The home page's "next meetings" panel (loaded with htmx): the next meeting of each of my sets."""
-    return render(request, "meetings/my_upcoming.html", {"meetings": queries.next_meeting_per_set(request.user)})
+    """The home page's "next meetings" panel (loaded with htmx): the next meeting of each of my sets. Cached per
+    viewer on the versions of the sets they are in (which sets is part of the name: joining one is a new entry)
+    and a one-minute time bucket (the countdowns, "starting now")."""
+    set_ids = queries.my_set_ids(request.user)
+    name = versions.for_viewer(request, "meetings:my-upcoming", f"sets={set_ids}", versions.time_bucket(60))
+    scopes = [set_scope(pk) for pk in set_ids]
+    html = fragments.cached_html(
+        request,
+        "meetings/my_upcoming.html",
+        name,
+        scopes,
+        lambda: {"meetings": queries.next_meeting_per_set(request.user, set_ids)},
+    )
+    return HttpResponse(html)
 
 
 def detail(request, meeting_id):
+    """A meeting's page. What everyone in the set sees of it (when, where, replies, the viewer's own reply) is
+    cached per viewer on the set's version and a one-minute time bucket ("in 3 days", replies open until it
+    starts); the facilitators' log of emails sent is read on each request (the outbox is not in the set's
+    version)."""
     meeting = permissions.object_in_visible_set(request.user, Meeting.objects.all(), meeting_id)
     learning_set = meeting.learning_set
-    people, replies = queries.meeting_people(meeting)
-    mine = replies.get(request.user.pk)
+    can_facilitate = permissions.can_facilitate(learning_set)
+    in_set = learning_set.viewer_role is not None
+
+    def details() -> dict:
+        people, replies = queries.meeting_people(meeting)
+        mine = replies.get(request.user.pk)
+        return {
+            "meeting": meeting,
+            "learning_set": learning_set,
+            "people": people,
+            "my_reply": mine,
+            "in_set": in_set,
+            "can_facilitate": can_facilitate,
+            "open_for_replies": meeting.status == Meeting.Status.SCHEDULED and not meeting.has_started,
+            "reply_form": ReplyForm(initial={"rsvp": mine.rsvp if mine else None, "note": mine.note if mine else ""}),
+            "counts": {
+                "yes": sum(1 for a in replies.values() if a.rsvp == Attendance.Rsvp.YES),
+                "apologies": sum(1 for a in replies.values() if a.rsvp == Attendance.Rsvp.APOLOGIES),
+            },
+        }
+
+    name = versions.for_viewer(
+        request,
+        "meetings:meeting",
+        meeting.pk,
+        f"facilitates={can_facilitate}",
+        f"in_set={in_set}",
+        versions.time_bucket(60),
+    )
     context = {
         "meeting": meeting,
         "learning_set": learning_set,
         "organisation": learning_set.organisation,
-        "people": people,
-        "my_reply": mine,
-        "in_set": learning_set.viewer_role is not None,
-        "can_facilitate": permissions.can_facilitate(learning_set),
-        "set_tz": zoneinfo.ZoneInfo(learning_set.timezone),
-        "open_for_replies": meeting.status == Meeting.Status.SCHEDULED and not meeting.has_started,
-        "reply_form": ReplyForm(initial={"rsvp": mine.rsvp if mine else None, "note": mine.note if mine else ""}),
-        "counts": {
-            "yes": sum(1 for a in replies.values() if a.rsvp == Attendance.Rsvp.YES),
-            "apologies": sum(1 for a in replies.values() if a.rsvp == Attendance.Rsvp.APOLOGIES),
-        },
+        "can_facilitate": can_facilitate,
+        "details_html": fragments.cached_html(
+            request, "meetings/meeting_detail.html#details", name, [set_scope(learning_set.pk)], details
+        ),
     }
-    if context["can_facilitate"]:
+    if can_facilitate:
         context["emails"] = queries.meeting_emails(meeting)
     return render(request, "meetings/meeting_detail.html", context)
 
@@ -211,12 +264,22 @@ def cancel(request, meeting_id):
 
 @login_not_required
 def feed(request, token):
-    """A person's private calendar feed. Only a current token answers; anything else is a 404."""
+    """A person's private calendar feed. Only a current token answers; anything else is a 404. The calendar is
+    cached on the versions of the person's sets (which sets is part of the name), their language and a
+    five-minute time bucket (the feed's window of 60 days back moves with time; calendar programs are told to
+    keep it five minutes too)."""
     user = queries.calendar_owner(token)
     if user is None:
         raise Http404
-    with translation.override(user.language or settings.LANGUAGE_CODE):  # the owner's words, not the calendar app's
-        body = ics.calendar(queries.feed_meetings(user), method=ics.PUBLISH, name="actionlearning")
+    set_ids = queries.my_set_ids(user)
+    language = user.language or settings.LANGUAGE_CODE
+
+    def calendar() -> bytes:
+        with translation.override(language):  # the owner's words, not the calendar app's
+            return ics.calendar(queries.feed_meetings(user), method=ics.PUBLISH, name="actionlearning")
+
+    name = f"meetings:feed|user={user.pk}|{language}|sets={set_ids}|{versions.time_bucket(300)}"
+    body = versions.cached(name, [set_scope(pk) for pk in set_ids], calendar)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="actionlearning.ics"'
     response["Cache-Control"] = "private, max-age=300"
