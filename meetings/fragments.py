@@ -6,33 +6,21 @@ under a name that holds everything it is shown differently for (the viewer, lang
 and the scopes of what it shows (the set's: every change to a set's rows bumps it, sets/versions.py). Only a
 miss builds the context (queries, decryption) and renders the template.
 
-What must differ on every request is filled in after the cache, never stored in it:
-
-- the CSRF token: rendered as `CSRF_MARK` and replaced by this request's (masked) token, so a cached form posts
-  with the viewer's current token even after it rotated (a new login);
-- the one-time form tokens (core/form_tokens.py): each `{% form_token %}` input gets a fresh token, so two
-  visits never share one (the second save would be refused as a duplicate);
-- the live room's clock (templates/meetings/live.html, the stage): `data-server-now` and, while the clock runs,
-  the seconds left and overrun, recomputed from the deadline the fragment holds.
-
-User content cannot forge any of these: the replacements match markup with quotes and `<`, which escaping turns
-into entities in anything a person typed.
+What must differ on every request is filled in after the cache, never stored in it: the CSRF token and fresh
+one-time form tokens (core/fragments.py, as for every cached page), and here the live room's clock
+(templates/meetings/live.html, the stage): `data-server-now` and, while the clock runs, the seconds left and
+overrun, recomputed from the deadline the fragment holds. Typed text cannot pose as the clock's markup: the
+replacements match quotes and `<`, which escaping turns into entities in anything a person typed.
 """
 
 import re
 from collections.abc import Callable, Iterable
 
-from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from core import versions
-from core.form_tokens import FIELD, new_token
+from core import fragments
 
-CSRF_MARK = "csrf-filled-per-request"
-_CSRF_INPUT = f'name="csrfmiddlewaretoken" value="{CSRF_MARK}"'
-_FORM_TOKEN = re.compile(rf'(<input type="hidden" name="{FIELD}" value=")[^"]*(">)')
 _SERVER_NOW = re.compile(r'data-server-now="\d*"')
 _TIMER = re.compile(r'<span class="timer" data-deadline="(\d+)" data-left="\d+" data-overrun="\d+">\d+</span>')
 
@@ -42,23 +30,16 @@ def cached_html(
 ) -> SafeString:
     """`template_name` (a page's partial) rendered with `context()`, kept under `name` and `scopes`, filled in for
     this request. `context` is called only on a miss. Call it only after the permission check."""
-
-    def build() -> str:
-        return render_to_string(template_name, {**context(), "csrf_token": CSRF_MARK}, request)
-
-    return fill(request, versions.cached(name, scopes, build))
+    return fill_clock(fragments.render(request, template_name, context, name=name, scopes=scopes))
 
 
-def fill(request, html: str) -> SafeString:
-    """The cached `html` with this request's CSRF token, fresh form tokens and the live clock's current values."""
-    if CSRF_MARK in html:
-        html = html.replace(_CSRF_INPUT, f'name="csrfmiddlewaretoken" value="{get_token(request)}"')
-    if FIELD in html:
-        html = _FORM_TOKEN.sub(lambda found: f"{found[1]}{new_token()}{found[2]}", html)
-    if "data-server-now=" in html:
-        now = int(timezone.now().timestamp())
-        html = _SERVER_NOW.sub(f'data-server-now="{now}"', html)
-        html = _TIMER.sub(lambda found: _timer(int(found[1]), now), html)
+def fill_clock(html: SafeString) -> SafeString:
+    """The live clock's current values in cached HTML."""
+    if "data-server-now=" not in html:
+        return html
+    now = int(timezone.now().timestamp())
+    html = _SERVER_NOW.sub(f'data-server-now="{now}"', html)
+    html = _TIMER.sub(lambda found: _timer(int(found[1]), now), html)
     return mark_safe(html)  # rendered by the template engine; only our own markup was replaced
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core import fragments as core_fragments
 from meetings import fragments, live, recording, scheduling
 from meetings.models import ActionUpdate, Meeting
 from sets import services as set_services
@@ -200,7 +201,7 @@ def test_tokens_are_fresh_on_every_cached_page(meeting, facilitator, member):
     client.force_login(member)
     first, second = (page(client, "meetings:live", meeting.pk) for _ in range(2))
     assert form_tokens(first) and set(form_tokens(first)).isdisjoint(form_tokens(second))
-    assert fragments.CSRF_MARK not in second
+    assert core_fragments.CSRF_SLOT not in second
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', second)[1]
     response = client.post(
         reverse("meetings:live-record", args=[meeting.pk]),
@@ -210,27 +211,27 @@ def test_tokens_are_fresh_on_every_cached_page(meeting, facilitator, member):
     assert "What else?" in page(client, "meetings:live", meeting.pk)
 
 
-def test_the_cached_clock_is_recomputed_for_each_request(rf):
+def test_the_cached_clock_is_recomputed_for_each_request():
     html = (
         '<section id="stage" data-server-now="1000">'
         '<span class="timer" data-deadline="1300" data-left="300" data-overrun="0">300</span>'
         '<span class="timer" data-deadline="" data-left="42" data-overrun="0">42</span></section>'
     )
     now = int(timezone.now().timestamp())
-    filled = fragments.fill(rf.get("/"), html.replace("1300", str(now + 120)))
+    filled = fragments.fill_clock(html.replace("1300", str(now + 120)))
     assert re.search(r'data-server-now="(\d+)"', filled)[1] in {str(now), str(now + 1)}
     assert re.search(r'data-left="(\d+)" data-overrun="0">\1</span>', filled)[1] in {"120", "119"}
     assert 'data-deadline="" data-left="42" data-overrun="0">42</span>' in filled  # paused: as it was
-    late = fragments.fill(rf.get("/"), html.replace("1300", str(now - 30)))
+    late = fragments.fill_clock(html.replace("1300", str(now - 30)))
     assert re.search(r'data-left="0" data-overrun="(\d+)">0</span>', late)[1] in {"30", "31"}
 
 
 def test_typed_text_cannot_pose_as_a_token(meeting, facilitator, member, mate):
     control(meeting, facilitator, "start")
-    fake = f'name="csrfmiddlewaretoken" value="{fragments.CSRF_MARK}" data-server-now="1"'
+    fake = 'name="csrfmiddlewaretoken" value="csrf" data-server-now="1" <span class="timer" data-deadline="1">'
     recording.write_checkin_note(meeting=meeting, user=member, note=fake)
     room = page(logged_in(mate), "meetings:live", meeting.pk)
-    assert "data-server-now=&quot;1&quot;" in room and fragments.CSRF_MARK in room  # shown as typed, escaped
+    assert "data-server-now=&quot;1&quot;" in room and "&lt;span class=&quot;timer" in room  # as typed, escaped
 
 
 @pytest.mark.parametrize("size", [1, 6])
