@@ -14,7 +14,6 @@ from reports.attendance import pair_rows, sum_pairs, with_attendance_rates
 from reports.rules import ACTIVE_SET, days, held
 from reports.scope import (
     Scope,
-    actions_in,
     current_members_in,
     has_presented,
     meetings_in,
@@ -23,19 +22,32 @@ from reports.scope import (
     ratings_in,
     slots_in,
 )
-from reports.totals import EMPTY_ACTIONS, action_figures, meeting_counts, presenting_counts, with_action_rates
+from reports.totals import (
+    action_medians,
+    action_rows,
+    meeting_counts,
+    presenting_counts,
+    sum_actions,
+    with_action_rates,
+)
 
 
-def per_set(scope: Scope, pairs: list[dict] | None = None) -> list[dict]:
+def per_set(
+    scope: Scope, pairs: list[dict] | None = None, actions: list[dict] | None = None, medians: dict | None = None
+) -> list[dict]:
     """One row per set in scope: meetings, attendance, progress before meetings, actions, presentations, process
-    ratings by month, and whether the set is at risk. Six grouped queries joined by set id."""
+    ratings by month, and whether the set is at risk. Nine grouped queries joined by set id; pair_rows,
+    action_rows and action_medians may be given, already run (the report's totals and months use them too)."""
     sets = list(scope.sets.order_by("name").values("pk", "name", "status", "quorum"))
     meetings = _by_set(_meetings_by_set(scope))
     pairs = pair_rows(scope) if pairs is None else pairs
     attendance: dict[int, list] = {}
     for row in pairs:
         attendance.setdefault(row["learning_set_id"], []).append(row)
-    actions = _by_set(actions_in(scope).values("learning_set_id").annotate(**action_figures(scope)))
+    action_groups: dict[int, list] = {}
+    for row in action_rows(scope) if actions is None else actions:
+        action_groups.setdefault(row["learning_set_id"], []).append(row)
+    medians = action_medians(scope) if medians is None else medians
     presenting = _by_set(_presenting_by_set(scope))
     presentations = _by_set(_presentations_by_set(scope))
     ratings: dict[int, dict] = {}
@@ -60,7 +72,7 @@ def per_set(scope: Scope, pairs: list[dict] | None = None) -> list[dict]:
         row["quorum"] = learning_set["quorum"]
         row |= meetings.get(pk) or {"scheduled": 0, "held": 0, "cancelled": 0}
         row |= with_attendance_rates(sum_pairs(attendance.get(pk, [])))
-        row |= with_action_rates({**EMPTY_ACTIONS, "median_to_done": None, **actions.get(pk, {})})
+        row |= with_action_rates({**sum_actions(action_groups.get(pk, [])), "median_to_done": medians.get(pk)})
         row |= presenting.get(pk) or {"people": 0, "never_presented": 0}
         row["presentations"] = presentations.get(pk, {}).get("presentations", 0)
         # Present per held meeting, from the pairs (only people expected at the meeting count).
