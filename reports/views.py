@@ -83,6 +83,7 @@ def report(request, org_slug, *, printing: bool = False):
         "form": form,
         "scope": scope,
         "set_choices": list(sets.order_by("name").values_list("pk", "name")),
+        "selected_set": scope.learning_set.pk if scope and scope.learning_set else None,
         "printing": printing,
         "csv_columns": export.CSV_COLUMNS,
         "query": request.GET.urlencode(),
