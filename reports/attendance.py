@@ -160,8 +160,8 @@ def sum_pairs(rows) -> dict:
     total = dict.fromkeys(PAIR_FIGURES, 0)
     for row in rows:
         for key in PAIR_FIGURES:
-            total[key] += int(row[key] or 0)
-    return total
+            total[key] += row[key] or 0
+    return {key: int(value) for key, value in total.items()}
 
 
 def with_attendance_rates(row: dict) -> dict:
