@@ -32,20 +32,29 @@ from reports.attendance import pair_rows
 from reports.rules import active_set, cancelled, held, to_come
 from reports.scope import Scope, next_month
 from reports.sets_at_risk import per_set
-from reports.totals import action_totals, attendance_totals, meeting_totals, monthly, presentation_totals
+from reports.totals import (
+    action_medians,
+    action_rows,
+    action_totals,
+    attendance_totals,
+    meeting_totals,
+    monthly,
+    presentation_totals,
+)
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
 
 
 def report(scope: Scope) -> dict:
     """Everything the report page shows."""
     pairs = pair_rows(scope)
-    sets = per_set(scope, pairs)
+    actions, medians = action_rows(scope), action_medians(scope)
+    sets = per_set(scope, pairs, actions, medians)
     return {
         "meetings": meeting_totals(scope),
         "attendance": attendance_totals(scope, pairs),
-        "actions": action_totals(scope),
-        "presenting": presentation_totals(scope),
-        "months": monthly(scope, pairs),
+        "actions": action_totals(scope, actions, medians),
+        "presenting": presentation_totals(scope, sets),
+        "months": monthly(scope, pairs, actions),
         "sets": sets,
         "at_risk": [row for row in sets if row["at_risk"]],
     }

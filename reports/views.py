@@ -16,7 +16,7 @@ from reports.forms import ReportForm
 from reports.people import person_table
 from reports.scope import Scope, default_range
 from reports.sets_at_risk import per_set
-from reports.totals import action_totals, attendance_totals, meeting_totals
+from reports.totals import action_medians, action_rows, action_totals, attendance_totals, meeting_totals
 from sets import permissions
 
 SETS_PER_PAGE = 50
@@ -83,6 +83,7 @@ def report(request, org_slug, *, printing: bool = False):
         "form": form,
         "scope": scope,
         "set_choices": list(sets.order_by("name").values_list("pk", "name")),
+        "selected_set": scope.learning_set.pk if scope and scope.learning_set else None,
         "printing": printing,
         "csv_columns": export.CSV_COLUMNS,
         "query": request.GET.urlencode(),
@@ -131,15 +132,15 @@ def dashboard(request, org_slug):
     organisation = permissions.report_dashboard_for(request.user, org_slug)
     start, end = default_range(organisation)
     scope = Scope(organisation=organisation, sets=organisation.learning_sets.all(), start=start, end=end)
-    pairs = pair_rows(scope)
-    sets = per_set(scope, pairs)
+    pairs, actions, medians = pair_rows(scope), action_rows(scope), action_medians(scope)
+    sets = per_set(scope, pairs, actions, medians)
     context = {
         "organisation": organisation,
         "overview": dashboard_figures(organisation),
         "scope": scope,
         "meetings": meeting_totals(scope),
         "attendance": attendance_totals(scope, pairs),
-        "actions": action_totals(scope),
+        "actions": action_totals(scope, actions, medians),
         "at_risk": [row for row in sets if row["at_risk"]],
     }
     return render(request, "reports/dashboard.html", context)
