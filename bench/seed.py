@@ -199,6 +199,7 @@ def _build(scale: int, bar: Progress) -> dict:
     updates = [
         ActionUpdate(
             action=action,
+            learning_set_id=action.learning_set_id,  # bulk_create skips save(), which copies it
             author_id=action.owner_id,
             note=f"Progress note {k}",
             status_after="in_progress" if k < 2 else ("done" if action.status == "done" else "in_progress"),

@@ -289,6 +289,12 @@ class ActionUpdate(models.Model):
         DROPPED = "dropped", _("Dropped")
 
     action = models.ForeignKey(Action, models.CASCADE, related_name="updates")
+    # The action's set, copied when the update is saved (an action never changes set): the participation report
+    # reads each (set, person)'s progress times from one index, without joining 100,000s of updates to their
+    # actions (docs/reports.md). bulk_create must set it (bench/seed.py does).
+    learning_set = models.ForeignKey(
+        "sets.LearningSet", models.CASCADE, related_name="+", editable=False, db_index=False
+    )  # indexed by action_update_set_author_time, which starts with it
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="action_updates")
     note = EncryptedTextField(_("note"), blank=True)
     status_after = models.CharField(max_length=20, choices=Status, default=Status.IN_PROGRESS)
@@ -296,10 +302,18 @@ class ActionUpdate(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["action", "created_at"], name="action_update_action_time")]
+        indexes = [
+            models.Index(fields=["action", "created_at"], name="action_update_action_time"),
+            models.Index(fields=["learning_set", "author", "created_at"], name="action_update_set_author_time"),
+        ]
 
     def __str__(self) -> str:
         return f"Update {self.pk} on action {self.action_id}"
+
+    def save(self, *args, **kwargs):
+        if self.learning_set_id is None:
+            self.learning_set_id = self.action.learning_set_id
+        super().save(*args, **kwargs)
 
 
 class Encouragement(models.Model):

@@ -9,12 +9,13 @@ import pytest
 import time_machine
 from django.db import connection
 
+from meetings import actions as action_services
 from meetings.models import Action, ActionUpdate, Meeting
 from reports.attendance import pair_rows, sum_pairs
 from reports.people import person_rows
 from reports.scope import Scope
 from sets.models import LearningSet, SetMembership
-from tests.factories import LearningSetFactory, SetMembershipFactory
+from tests.factories import ActionFactory, LearningSetFactory, SetMembershipFactory
 from tests.reports import world as hand
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,10 @@ def test_both_ways_count_the_same(world, person):
     key = lambda row: (row["learning_set_id"], row["month_index"])  # noqa: E731
     assert sorted(rows, key=key) == sorted(other, key=key)
     assert sum_pairs(rows)["engaged"] > 0
+
+
+def test_an_update_carries_its_actions_set(learning_set, member):
+    """The report reads progress by the update's own set (ActionUpdate.learning_set), copied when it is saved."""
+    action = ActionFactory(learning_set=learning_set, owner=member)
+    update = action_services.log_progress(action=action, by=member, status="in_progress", note="Spoke to finance")
+    assert update.learning_set_id == learning_set.pk
