@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import fragments as core_fragments
 from core import versions
 from core.errors import ServiceError
 from meetings import fragments, queries
@@ -13,18 +14,30 @@ from meetings import issues as issue_services
 from meetings.forms import IssueForm
 from meetings.models import Issue
 from sets import permissions
+from sets.queries import my_set_scopes
 from sets.versions import set_scope
 
 
 def my_issues(request):
+    """The viewer's issues in the sets they are still in; the list is cached for them on those sets' versions (a
+    presentation, an action or a change to an issue bumps its set; joining or leaving changes the list of sets)."""
     status = request.GET.get("status", "")
     if status not in {"", *Issue.Status.values}:
         status = ""
-    issues = list(queries.my_issues(request.user, status=status))
-    groups = [
-        (value, label, [issue for issue in issues if issue.status == value]) for value, label in Issue.Status.choices
-    ]
-    context = {"groups": [g for g in groups if g[2]], "status": status, "status_choices": Issue.Status.choices}
+
+    def build_context() -> dict:
+        issues = list(queries.my_issues(request.user, status=status))
+        groups = [
+            (value, label, [issue for issue in issues if issue.status == value])
+            for value, label in Issue.Status.choices
+        ]
+        return {"groups": [g for g in groups if g[2]], "status": status}
+
+    name = versions.for_viewer(request, "my-issues", status)
+    content = core_fragments.render(
+        request, "meetings/my_issues.html#list", build_context, name=name, scopes=my_set_scopes(request.user)
+    )
+    context = {"content": content, "status": status, "status_choices": Issue.Status.choices}
     return render(request, "meetings/my_issues.html", context)
 
 

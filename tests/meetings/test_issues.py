@@ -48,6 +48,23 @@ def test_my_issues_lists_mine_by_status(client, learning_set, member, facilitato
     assert "SOLVED-ONE" in resolved and "Handovers between shifts" not in resolved
 
 
+def test_my_issues_shows_a_change_at_once_and_only_to_me(client, learning_set, member, facilitator, issue):
+    client.force_login(member)
+    assert "presented once" not in page(client.get(reverse("meetings:my-issues")))  # cached now
+    presented(issue, days_ago=6)
+    issue.title = "Handovers, renamed"
+    issue.save()
+    content = page(client.get(reverse("meetings:my-issues")))
+    assert "Handovers, renamed" in content and "presented once" in content
+    client.force_login(facilitator)
+    assert "Handovers, renamed" not in page(client.get(reverse("meetings:my-issues")))
+    client.force_login(member)
+    membership = learning_set.memberships.get(user=member)
+    membership.left_at = NOW
+    membership.save()
+    assert "Handovers, renamed" not in page(client.get(reverse("meetings:my-issues")))  # a set left: gone at once
+
+
 def test_the_issue_page_tells_its_whole_story(client, learning_set, member, issue):
     first = presented(issue, days_ago=20, questions=["What have you tried?"])
     second = presented(issue, days_ago=6, questions=["Who else is affected?", "What would success look like?"])
@@ -141,7 +158,9 @@ def test_issue_pages_make_a_fixed_number_of_queries(
     with django_assert_num_queries(9):  # the story in 8, the journal entries linked to it in 1
         content = page(client.get(reverse("meetings:issue", args=[issue.pk])))
     assert content.count('class="presentation"') == size
-    with django_assert_num_queries(1):  # the issues with their counts (subqueries); the person comes from the cache
+    with django_assert_num_queries(2):  # the viewer's sets, the issues with their counts (subqueries)
+        assert page(client.get(reverse("meetings:my-issues"))).count('class="issue-row"') == size + 1
+    with django_assert_num_queries(1):  # cached: the viewer's sets only (their versions name the list)
         assert page(client.get(reverse("meetings:my-issues"))).count('class="issue-row"') == size + 1
 
 
