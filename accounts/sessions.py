@@ -63,4 +63,5 @@ class SessionStore(cached_db.SessionStore):
                 owners.put(self.session_key, user_id)
             elif token_key in found:
                 self.prefetched_versions = {user_scope(user_id): found[token_key]}
+                versions.remember(user_scope(user_id), found[token_key])
         return data

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The live meeting's "nothing changed" poll, from the cache alone (see meetings/middleware.py).
     "meetings.middleware.LiveStatePollMiddleware",
+    # Cache versions read once per request (core/versions.py): the permission check and the fragments share them.
+    "core.middleware.VersionSnapshotMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

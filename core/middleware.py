@@ -8,6 +8,8 @@ from django.http import HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core import versions
+
 
 class RefuseNulCharactersMiddleware:
     """A NUL character (U+0000) in a form or a query string is refused with a clear 400 before any view runs:
@@ -89,3 +91,15 @@ _VIEW_POLICY_ATTRIBUTES = (
     "_csp_update_ro",
     "_csp_replace_ro",
 )
+
+
+class VersionSnapshotMiddleware:
+    """Each request reads a version token once (core/versions.py `snapshot`): the permission check and the page's
+    cached fragments share it, and the session engine hands over the person's, read with the session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with versions.snapshot():
+            return self.get_response(request)

@@ -9,7 +9,10 @@ know which keys exist.
 - `bump(*scopes)` gives each scope a new token once the current transaction commits (at once outside one). Not
   before: a reader between the write and the commit would cache the old data under the new token.
 - `current(*scopes)` reads the tokens in one round trip; a scope with no token (never bumped, evicted, or the cache
-  unreachable) is given a new one, so a lost token can only cause a miss, never a stale hit.
+  unreachable) is given a new one, so a lost token can only cause a miss, never a stale hit. Within one request
+  (`snapshot`, opened by core.middleware.VersionSnapshotMiddleware) a token is read once: the permission check and
+  the page's fragments share it, and a bump in the request updates it. A request is one consistent view, as a
+  transaction is; the next request reads again.
 - `cached(name, scopes, build)` is the whole pattern: the value stored under `name` and the scopes' tokens, or
   `build()` stored there. Values are pickled, compressed and sealed with the keys of the confidential fields
   (core/encryption.py): cached pages show what members bring, and the cache (Redis, and whatever it writes to disk)
@@ -24,6 +27,8 @@ import pickle
 import secrets
 import zlib
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from cryptography.fernet import InvalidToken
@@ -48,6 +53,26 @@ def _new_token() -> str:
     return secrets.token_hex(6)
 
 
+_snapshot: ContextVar[dict[str, str] | None] = ContextVar("versions_snapshot", default=None)
+
+
+@contextmanager
+def snapshot():
+    """Tokens read once for the duration (a request): see the module's docstring."""
+    reset = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(reset)
+
+
+def remember(scope: str, token: str) -> None:
+    """A token read along with something else (the session engine reads the person's with the session)."""
+    memo = _snapshot.get()
+    if memo is not None:
+        memo.setdefault(token_key(scope), token)
+
+
 def bump(*scopes: str) -> None:
     """New versions for `scopes`, now and once the current transaction (if any) has committed."""
     scopes = tuple(dict.fromkeys(scope for scope in scopes if scope))
@@ -55,7 +80,11 @@ def bump(*scopes: str) -> None:
         return
 
     def store() -> None:
-        cache.set_many({token_key(scope): _new_token() for scope in scopes}, _TOKEN_TIMEOUT)
+        tokens = {token_key(scope): _new_token() for scope in scopes}
+        cache.set_many(tokens, _TOKEN_TIMEOUT)
+        memo = _snapshot.get()
+        if memo is not None:
+            memo.update(tokens)
 
     store()
     if transaction.get_connection().in_atomic_block:
@@ -65,13 +94,19 @@ def bump(*scopes: str) -> None:
 def current(*scopes: str) -> tuple[str, ...]:
     """The version token of each scope, in order, in one cache round trip (two when some are new)."""
     keys = [token_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
-    missing = {key: _new_token() for key in keys if key not in found}
-    for key, token in missing.items():
-        # add, not set: another process may have just given the scope its token; take theirs if so.
-        if not cache.add(key, token, _TOKEN_TIMEOUT):
-            token = cache.get(key) or token
-        found[key] = token
+    memo = _snapshot.get()
+    found = {key: memo[key] for key in keys if key in memo} if memo else {}
+    unread = [key for key in keys if key not in found]
+    if unread:
+        found.update(cache.get_many(unread))
+        missing = {key: _new_token() for key in unread if key not in found}
+        for key, token in missing.items():
+            # add, not set: another process may have just given the scope its token; take theirs if so.
+            if not cache.add(key, token, _TOKEN_TIMEOUT):
+                token = cache.get(key) or token
+            found[key] = token
+        if memo is not None:
+            memo.update((key, found[key]) for key in unread)
     return tuple(found[key] for key in keys)
 
 

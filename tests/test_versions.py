@@ -2,6 +2,7 @@
 meetings/versions.py, learning/versions.py): a cached fragment of a set's page is rebuilt after any change to it."""
 
 from datetime import date, datetime
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -137,3 +138,15 @@ def test_a_value_no_key_opens_is_rebuilt(db, settings):
     versions.cached("board", ["set:1"], lambda: "under the old key")
     settings.SECRET_KEY = "another-secret-key-entirely-for-this-test"
     assert versions.cached("board", ["set:1"], lambda: "rebuilt") == "rebuilt"
+
+
+def test_a_request_reads_each_token_once_and_sees_its_own_bumps():
+    with versions.snapshot():
+        first = versions.current("set:1", "set:2")
+        with mock.patch.object(cache, "get_many", side_effect=AssertionError("read twice")):
+            assert versions.current("set:2", "set:1") == (first[1], first[0])
+        versions.bump("set:1")
+        assert versions.current("set:1")[0] != first[0]
+    versions.bump("set:2")  # outside a request: the next one reads the new token
+    with versions.snapshot():
+        assert versions.current("set:2")[0] != first[1]
