@@ -6,18 +6,21 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm
+from accounts.versions import user_scope
 from core import fragments, versions
 
 
 def profile(request):
-    """The person's own settings. Shown (GET), the form is cached under a name holding every value it shows (so a
-    change of any of them is another name; no version needed), with the CSRF token filled in per request."""
+    """The person's own settings. Shown (GET), the form is cached on the person's version (every save of their row
+    bumps it: name, zone, language, email settings, a new or revoked calendar address), with the CSRF token filled
+    in per request. A hit reads nothing secret: the calendar token is not in the cached person (accounts/middleware.py)
+    and is read only to build the form."""
     if request.method != "POST":
         user = request.user
-        shown = (user.full_name, user.timezone, user.language, user.reminder_emails, user.nudge_emails, user.email)
-        name = versions.for_viewer(request, "profile", *shown, user.calendar_token, request.scheme, request.get_host())
+        name = versions.for_viewer(request, "profile", request.scheme, request.get_host())
         build = lambda: {"form": ProfileForm(instance=user)}  # noqa: E731
-        content = fragments.render(request, "accounts/profile_content.html", build, name=name, scopes=[])
+        scopes = [user_scope(user.pk)]
+        content = fragments.render(request, "accounts/profile_content.html", build, name=name, scopes=scopes)
         return render(request, "accounts/profile.html", {"content": content})
     form = ProfileForm(request.POST, instance=request.user)
     if form.is_valid():

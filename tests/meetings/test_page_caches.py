@@ -187,3 +187,14 @@ def test_the_profile_shows_each_person_their_own_settings_at_once(client, member
     assert response.status_code == 302
     content = page(client, url)
     assert 'value="Mia Renamed"' in content and '<option value="Asia/Singapore" selected>' in content
+
+
+def test_a_new_calendar_address_shows_on_the_cached_profile_at_once(client, member):
+    client.force_login(member)
+    url = reverse("accounts:profile")
+    page(client, url)  # cached now
+    client.post(reverse("accounts:calendar-feed"))
+    member.refresh_from_db()
+    assert member.calendar_token and member.calendar_token in page(client, url)
+    client.post(reverse("accounts:calendar-feed"), {"action": "revoke"})
+    assert member.calendar_token not in page(client, url)
