@@ -5,6 +5,7 @@ import pytest
 # Playwright runs an event loop in the test thread; Django's ORM is still used synchronously there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from channels.layers import channel_layers
 from django.core.cache import cache
 from django.db import connection
 
@@ -91,8 +92,13 @@ def outsider(other_set):
 def sockets_leave_no_connection():
     """For tests that drive the ASGI app's websockets in this process: the consumer's database work runs in other
     asgiref contexts, whose connections Django's teardown cannot see, so PostgreSQL would refuse to drop the test
-    database at the end. Ends this test database's other sessions (the test's own; nothing else uses it)."""
+    database at the end. Ends this test database's other sessions (the test's own; nothing else uses it). Each
+    test also gets channel layers of its own: a Redis layer's locks belong to the event loop that first took them,
+    and a consumer the last test's loop left waiting on one would make the next test's loop fail ("bound to a
+    different event loop")."""
+    channel_layers.backends = {}
     yield
+    channel_layers.backends = {}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
