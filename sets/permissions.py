@@ -7,6 +7,7 @@ The roles (docs/architecture.md, "Permissions"): an organisation admin sees and 
 people, never their confidential content; a facilitator runs and edits their set; a member reads their set.
 """
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -199,14 +200,31 @@ def set_for_facilitator(user, set_id: int) -> LearningSet:
     return learning_set
 
 
-def object_in_visible_set(user, queryset: QuerySet, pk: int):
+def object_in_visible_set(user, queryset: QuerySet, pk: int, *, cache_as: str = ""):
     """An object of any model with a `learning_set`, if the user may read that set: 404 otherwise.
 
     The object's `learning_set` is replaced by the one `set_for_viewer` returns, carrying the viewer's roles,
     so the other helpers here (can_facilitate, ...) can be asked about it without another query.
+
+    `cache_as` (pages that only read, with a queryset that is the same for every viewer) names the queryset: the
+    object's set (which never changes) is then kept in the cache, the viewer's right to that set checked first, and
+    the object read from the cache on the set's version (every save or delete of it bumps the set:
+    sets/versions.py, meetings/versions.py). A missing object is never cached: it is a 404 from the database.
     """
-    obj = get_object_or_404(queryset, pk=pk)
-    obj.learning_set = set_for_viewer(user, obj.learning_set_id)
+    if not cache_as:
+        obj = get_object_or_404(queryset, pk=pk)
+        obj.learning_set = set_for_viewer(user, obj.learning_set_id)
+        return obj
+    set_key = f"set-of:{queryset.model._meta.label_lower}:{pk}"
+    set_id = cache.get(set_key)
+    if set_id is None:
+        obj = get_object_or_404(queryset, pk=pk)
+        cache.set(set_key, obj.learning_set_id, versions.TIMEOUT)
+        obj.learning_set = set_for_viewer(user, obj.learning_set_id)
+        return obj
+    learning_set = set_for_viewer(user, set_id)
+    obj = versions.cached(f"object|{cache_as}|{pk}", [set_scope(set_id)], lambda: get_object_or_404(queryset, pk=pk))
+    obj.learning_set = learning_set
     return obj
 
 
@@ -217,9 +235,9 @@ def object_in_facilitated_set(user, queryset: QuerySet, pk: int):
     return obj
 
 
-def object_in_own_set(user, queryset: QuerySet, pk: int):
+def object_in_own_set(user, queryset: QuerySet, pk: int, *, cache_as: str = ""):
     """As object_in_visible_set, for what only the set's own people do (an admin outside it gets 403)."""
-    obj = object_in_visible_set(user, queryset, pk)
+    obj = object_in_visible_set(user, queryset, pk, cache_as=cache_as)
     if obj.learning_set.viewer_role is None:
         raise PermissionDenied
     return obj

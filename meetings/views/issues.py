@@ -45,7 +45,9 @@ def issue_detail(request, issue_id):
     """An issue's whole story, for the set's own people (confidential: an admin outside the set gets 403). The
     story is cached per viewer on the set's version (meetings/fragments.py); the journal entries linked to it are
     read on each request (the learning app's, not in the set's version when an entry moves to another set)."""
-    issue = permissions.object_in_own_set(request.user, Issue.objects.select_related("owner"), issue_id)
+    issue = permissions.object_in_own_set(
+        request.user, Issue.objects.select_related("owner"), issue_id, cache_as="issue-with-owner"
+    )
     can_edit = permissions.can_edit_issue(request.user, issue)
 
     def story() -> dict:

@@ -107,7 +107,7 @@ def _cached_part(request, meeting, part: str, context, *parts) -> str:
 def live(request, meeting_id):
     # The plain meeting (a cheaper query than meetings_for_room's): on a hit nothing else of it is read; on a miss
     # who runs it is loaded when there is someone, and the viewer's attendance in the steps that show it.
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
     remember_room(request.session, meeting.pk)
     # What was just saved, for static/js/drafts.js to drop its draft (set by live_record, shown once).
     saved_kind = request.session.pop(SAVED_KIND, "")
@@ -142,7 +142,7 @@ def _answer_in_place(request, meeting_id, *parts: str) -> HttpResponse | None:
 
 def projector(request, meeting_id):
     """The step, presenter and clock, large, for a screen in the room: no controls, no forms."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
     remember_room(request.session, meeting.pk)
     stage_html = _cached_part(
         request, meeting, "stage", lambda: _live_context(request, meeting, projector=True), "projector=True"
@@ -163,7 +163,7 @@ def live_state(request, meeting_id):
     if request.GET.get("v") == str(revision):
         return HttpResponse(status=304)
     # The stage needs neither who runs the meeting nor the viewer's attendance: the plain meeting (a cheaper query).
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
     projector = bool(request.GET.get("p"))
     context = lambda: _live_context(request, meeting, projector=projector)  # noqa: E731
     return HttpResponse(_cached_part(request, meeting, "stage", context, f"projector={projector}"))
@@ -222,7 +222,7 @@ def live_workspace(request, meeting_id):
     """The current step's workspace, polled like the stage with the revision it shows (`?v=`): a question
     captured, an issue saved, an action committed or a hand raised reaches every screen within the step. What
     someone is typing is kept by static/js/drafts.js across the swap."""
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
     if request.GET.get("v") == str(meeting.revision):
         return HttpResponse(status=304)
     return HttpResponse(_cached_part(request, meeting, "workspace", lambda: _workspace_context(request, meeting)))

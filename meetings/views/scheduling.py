@@ -122,7 +122,7 @@ def detail(request, meeting_id):
     cached per viewer on the set's version and a one-minute time bucket ("in 3 days", replies open until it
     starts); the facilitators' log of emails sent is read on each request (the outbox is not in the set's
     version)."""
-    meeting = permissions.object_in_visible_set(request.user, Meeting.objects.all(), meeting_id)
+    meeting = permissions.object_in_visible_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
     learning_set = meeting.learning_set
     can_facilitate = permissions.can_facilitate(learning_set)
     in_set = learning_set.viewer_role is not None

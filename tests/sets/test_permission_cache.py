@@ -2,10 +2,13 @@
 may see what reaches the very next request."""
 
 import pytest
+from django.core.cache import cache
 from django.http import Http404
 
+from meetings.models import Meeting
 from sets import permissions, services
 from sets.models import OrganisationMembership, SetMembership
+from tests.factories import MeetingFactory
 
 
 def test_a_member_removed_from_the_set_is_refused_at_once(learning_set, member, admin):
@@ -53,3 +56,25 @@ def test_one_persons_answer_never_reaches_another(learning_set, member, stranger
     permissions.set_for_viewer(member, learning_set.pk)
     with pytest.raises(Http404):
         permissions.set_for_viewer(stranger, learning_set.pk)
+
+
+def test_an_object_read_from_the_cache_follows_its_set(learning_set, member, stranger):
+    """`cache_as`: the object from the cache on its set's version; a change or a delete reaches the next request,
+    a stranger is refused before anything cached is read, and a missing object is never cached."""
+    meeting = MeetingFactory(learning_set=learning_set, place="Room 4")
+    for _ in range(2):  # the second read comes from the cache
+        found = permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting")
+        assert found.place == "Room 4" and found.learning_set.viewer_role == "member"
+    meeting.place = "Room 9"
+    meeting.save()
+    assert (
+        permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting").place == "Room 9"
+    )
+    with pytest.raises(Http404):
+        permissions.object_in_visible_set(stranger, Meeting.objects.all(), meeting.pk, cache_as="meeting")
+    meeting.delete()
+    with pytest.raises(Http404):
+        permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting")
+    with pytest.raises(Http404):
+        permissions.object_in_own_set(member, Meeting.objects.all(), 10**9, cache_as="meeting")
+    assert cache.get(f"set-of:meetings.meeting:{10**9}") is None
