@@ -2,9 +2,9 @@
 
 A *scope* names something whose changes must reach every cached value built from it: `"user:42"` (a person's name,
 language, time zone, memberships), `"set:7"` (a set's people, meetings, actions, issues), `"org:3"`. Each scope has
-a version in the cache, a random token. A cached value's key holds the versions of every scope it depends on, so a
-bump makes every value built from the old version unreachable at once (they expire on their own); nothing has to
-know which keys exist.
+a version in the cache, a random token. A cached value is kept with the versions of every scope it depends on, and
+used only while they are all current, so a bump makes every value built from the old version unreachable at once
+(they are overwritten or expire on their own); nothing has to know which keys exist.
 
 - `bump(*scopes)` gives each scope a new token once the current transaction commits (at once outside one). Not
   before: a reader between the write and the commit would cache the old data under the new token.
@@ -13,10 +13,15 @@ know which keys exist.
   (`snapshot`, opened by core.middleware.VersionSnapshotMiddleware) a token is read once: the permission check and
   the page's fragments share it, and a bump in the request updates it. A request is one consistent view, as a
   transaction is; the next request reads again.
-- `cached(name, scopes, build)` is the whole pattern: the value stored under `name` and the scopes' tokens, or
-  `build()` stored there. Values are pickled, compressed and sealed with the keys of the confidential fields
-  (core/encryption.py): cached pages show what members bring, and the cache (Redis, and whatever it writes to disk)
-  holds none of it in clear, as the database does not. A value no current key opens (a rotated key) is a miss.
+- `cached(name, scopes, build)` is the whole pattern: the value stored for `name` and the scopes' tokens, or
+  `build()` stored there. The entry's key holds the name and scopes, and the entry itself the tokens it was built
+  at: the tokens not yet read in this request and the entry come back in one round trip, and an entry built at
+  other tokens is a miss, exactly as if the tokens were in its key. Values are pickled, compressed and sealed with
+  the keys of the confidential fields (core/encryption.py): cached pages show what members bring, and the cache
+  (Redis, and whatever it writes to disk) holds none of it in clear, as the database does not. A value no current
+  key opens (a rotated key) is a miss.
+- `prefetch((name, scopes), ...)` reads several entries (and their tokens) in one round trip, for a request that
+  knows it will ask `cached` for each: the permission check asks for the viewer's set and the object together.
 
 When Redis is down the cache reads as empty (core/cache.py): every token is new on each request, and every value is
 built from the database, as before caching. See docs/performance.md, "What is cached".
@@ -54,15 +59,19 @@ def _new_token() -> str:
 
 
 _snapshot: ContextVar[dict[str, str] | None] = ContextVar("versions_snapshot", default=None)
+# Entries fetched ahead (`prefetch`) in this request, by key, until `cached` takes them.
+_prefetched: ContextVar[dict[str, object] | None] = ContextVar("versions_prefetched", default=None)
 
 
 @contextmanager
 def snapshot():
     """Tokens read once for the duration (a request): see the module's docstring."""
     reset = _snapshot.set({})
+    reset_prefetched = _prefetched.set({})
     try:
         yield
     finally:
+        _prefetched.reset(reset_prefetched)
         _snapshot.reset(reset)
 
 
@@ -91,46 +100,73 @@ def bump(*scopes: str) -> None:
         transaction.on_commit(store)
 
 
-def current(*scopes: str) -> tuple[str, ...]:
-    """The version token of each scope, in order, in one cache round trip (two when some are new)."""
+def _read(scopes: Iterable[str], others: Iterable[str] = ()) -> dict[str, object]:
+    """The tokens of `scopes` (by token key) and whatever the cache holds under the keys `others`, in one round
+    trip: tokens this request has read already are not asked again, and a scope with no token is given one."""
     keys = [token_key(scope) for scope in scopes]
     memo = _snapshot.get()
     found = {key: memo[key] for key in keys if key in memo} if memo else {}
-    unread = [key for key in keys if key not in found]
-    if unread:
-        found.update(cache.get_many(unread))
-        missing = {key: _new_token() for key in unread if key not in found}
-        for key, token in missing.items():
-            # add, not set: another process may have just given the scope its token; take theirs if so.
-            if not cache.add(key, token, _TOKEN_TIMEOUT):
-                token = cache.get(key) or token
-            found[key] = token
-        if memo is not None:
-            memo.update((key, found[key]) for key in unread)
-    return tuple(found[key] for key in keys)
+    unread = [key for key in dict.fromkeys(keys) if key not in found]
+    asked = [*unread, *others]
+    if asked:
+        found.update(cache.get_many(asked))
+    missing = {key: _new_token() for key in unread if key not in found}
+    for key, token in missing.items():
+        # add, not set: another process may have just given the scope its token; take theirs if so.
+        if not cache.add(key, token, _TOKEN_TIMEOUT):
+            token = cache.get(key) or token
+        found[key] = token
+    if memo is not None:
+        memo.update((key, found[key]) for key in unread)
+    return found
 
 
-def key_for(name: str, scopes: Iterable[str]) -> str:
-    """The cache key of the value `name` built from `scopes` at their current versions."""
-    scopes = tuple(scopes)
-    tokens = current(*scopes)
-    digest = hashlib.blake2b("|".join((name, *scopes, *tokens)).encode(), digest_size=12).hexdigest()
+def current(*scopes: str) -> tuple[str, ...]:
+    """The version token of each scope, in order, in one cache round trip (two when some are new)."""
+    found = _read(scopes)
+    return tuple(found[token_key(scope)] for scope in scopes)
+
+
+def entry_key(name: str, scopes: Iterable[str]) -> str:
+    """The cache key of the value `name` built from `scopes` (the entry holds the tokens it was built at)."""
+    digest = hashlib.blake2b("|".join((name, *scopes)).encode(), digest_size=12).hexdigest()
     return f"cached:{digest}"
+
+
+def prefetch(*entries: tuple[str, Iterable[str]]) -> None:
+    """Read the entries `(name, scopes)` that `cached` will be asked for in this request, with their tokens, in
+    one round trip. Outside a request (no `snapshot`) it does nothing."""
+    prefetched = _prefetched.get()
+    if prefetched is None:
+        return
+    entries = [(name, tuple(scopes)) for name, scopes in entries]
+    keys = [entry_key(name, scopes) for name, scopes in entries]
+    found = _read([scope for _, scopes in entries for scope in scopes], keys)
+    prefetched.update((key, found.get(key)) for key in keys)
 
 
 def cached(name: str, scopes: Iterable[str], build: Callable[[], T], timeout: int = TIMEOUT) -> T:
     """The value `build()` gives, built once per version of `scopes` (name must hold every other input: the
     viewer, the language, the time zone, whatever the value shows differently for)."""
-    key = key_for(name, scopes)
-    sealed = cache.get(key)
-    if sealed is not None:
+    scopes = tuple(scopes)
+    key = entry_key(name, scopes)
+    prefetched = _prefetched.get()
+    if prefetched and key in prefetched:
+        entry = prefetched.pop(key)
+        found = _read(scopes)  # read with the entry: from this request's memo
+    else:
+        found = _read(scopes, [key])
+        entry = found.get(key)
+    tokens = tuple(found[token_key(scope)] for scope in scopes)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == tokens:
         try:
-            return pickle.loads(zlib.decompress(encryption.unseal(sealed)))
+            return pickle.loads(zlib.decompress(encryption.unseal(entry[1])))
         except InvalidToken:
             pass
     value = build()
     # Compressed first (fast, level 1): a page's HTML shrinks ~9x, so less to seal, open and carry from Redis.
-    cache.set(key, encryption.seal(zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)), timeout)
+    sealed = encryption.seal(zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1))
+    cache.set(key, (tokens, sealed), timeout)
     return value
 
 

@@ -93,6 +93,11 @@ def my_sets(user) -> QuerySet[LearningSet]:
     )
 
 
+def _set_for_viewer_entry(user, set_id: int) -> tuple[str, list[str]]:
+    """The cached entry (name, scopes) of set_for_viewer's answer."""
+    return f"set-for-viewer|{user.pk}|{set_id}", [user_scope(user.pk), set_scope(set_id)]
+
+
 def set_for_viewer(user, set_id: int) -> LearningSet:
     """A set the user may read (purpose, contract, people): 404 for everyone else.
 
@@ -100,9 +105,7 @@ def set_for_viewer(user, set_id: int) -> LearningSet:
     versions of the person and of the set (core/versions.py): every change to a membership, a role, the set or its
     organisation bumps one of them (sets/versions.py), so the next request asks the database again."""
     learning_set = versions.cached(
-        f"set-for-viewer|{user.pk}|{set_id}",
-        [user_scope(user.pk), set_scope(set_id)],
-        lambda: sets_visible_to(user).filter(pk=set_id).first(),
+        *_set_for_viewer_entry(user, set_id), lambda: sets_visible_to(user).filter(pk=set_id).first()
     )
     if learning_set is None:
         raise Http404
@@ -209,7 +212,8 @@ def object_in_visible_set(user, queryset: QuerySet, pk: int, *, cache_as: str = 
     `cache_as` (pages that only read, with a queryset that is the same for every viewer) names the queryset: the
     object's set (which never changes) is then kept in the cache, the viewer's right to that set checked first, and
     the object read from the cache on the set's version (every save or delete of it bumps the set:
-    sets/versions.py, meetings/versions.py). A missing object is never cached: it is a 404 from the database.
+    sets/versions.py, meetings/versions.py). Both entries come in one round trip; the object's is opened only once
+    the check has passed. A missing object is never cached: it is a 404 from the database.
     """
     if not cache_as:
         obj = get_object_or_404(queryset, pk=pk)
@@ -222,8 +226,10 @@ def object_in_visible_set(user, queryset: QuerySet, pk: int, *, cache_as: str = 
         cache.set(set_key, obj.learning_set_id, versions.TIMEOUT)
         obj.learning_set = set_for_viewer(user, obj.learning_set_id)
         return obj
+    object_entry = (f"object|{cache_as}|{pk}", [set_scope(set_id)])
+    versions.prefetch(_set_for_viewer_entry(user, set_id), object_entry)  # both in one round trip
     learning_set = set_for_viewer(user, set_id)
-    obj = versions.cached(f"object|{cache_as}|{pk}", [set_scope(set_id)], lambda: get_object_or_404(queryset, pk=pk))
+    obj = versions.cached(*object_entry, lambda: get_object_or_404(queryset, pk=pk))
     obj.learning_set = learning_set
     return obj
 

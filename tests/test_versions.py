@@ -129,8 +129,9 @@ def test_cached_values_are_sealed_in_the_cache(db):
     """What members bring shows in cached pages: the cache holds it encrypted, as the database does."""
     secret = "MARKER-CACHED-CONFIDENTIAL-7f3a"
     assert versions.cached("board", ["set:1"], lambda: f"<p>{secret}</p>") == f"<p>{secret}</p>"
-    stored = cache.get(versions.key_for("board", ["set:1"]))
-    assert isinstance(stored, bytes) and secret.encode() not in stored
+    tokens, sealed = cache.get(versions.entry_key("board", ["set:1"]))
+    assert tokens == versions.current("set:1")
+    assert isinstance(sealed, bytes) and secret.encode() not in sealed
     assert versions.cached("board", ["set:1"], lambda: "rebuilt") == f"<p>{secret}</p>"  # a hit, opened
 
 
@@ -150,3 +151,37 @@ def test_a_request_reads_each_token_once_and_sees_its_own_bumps():
     versions.bump("set:2")  # outside a request: the next one reads the new token
     with versions.snapshot():
         assert versions.current("set:2")[0] != first[1]
+
+
+def test_tokens_and_entry_come_back_in_one_round_trip():
+    """A request's first read of a scope asks the cache once for its token and the entry together."""
+    versions.cached("board", ["set:1", "set:2"], lambda: "built")
+    with versions.snapshot(), mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        assert versions.cached("board", ["set:1", "set:2"], lambda: "rebuilt") == "built"
+        assert get_many.call_count == 1
+        assert versions.cached("board", ["set:1", "set:2"], lambda: "rebuilt") == "built"  # tokens from the memo
+        assert get_many.call_count == 2
+        versions.bump("set:2")
+        assert versions.cached("board", ["set:1", "set:2"], lambda: "rebuilt") == "rebuilt"
+
+
+def test_an_entry_built_at_other_tokens_is_a_miss():
+    """A slow builder that read the tokens before a bump may store its value after it: the entry names the old
+    tokens, so the next read rebuilds instead of showing it."""
+    stale_tokens = versions.current("set:1")
+    versions.bump("set:1")
+    cache.set(versions.entry_key("board", ["set:1"]), (stale_tokens, b"not even sealed"))
+    assert versions.cached("board", ["set:1"], lambda: "fresh") == "fresh"
+    assert versions.cached("board", ["set:1"], lambda: "again") == "fresh"
+
+
+def test_prefetched_entries_cost_one_round_trip():
+    versions.cached("viewer-set", ["user:1", "set:1"], lambda: "set")
+    versions.cached("object", ["set:1"], lambda: "object")
+    with versions.snapshot(), mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        versions.prefetch(("viewer-set", ["user:1", "set:1"]), ("object", ["set:1"]))
+        with mock.patch.object(cache, "get", side_effect=AssertionError("a second round trip")):
+            assert versions.cached("viewer-set", ["user:1", "set:1"], lambda: "rebuilt") == "set"
+            assert versions.cached("object", ["set:1"], lambda: "rebuilt") == "object"
+        assert get_many.call_count == 1
+        assert versions.cached("missing", ["set:1"], lambda: "built") == "built"  # not prefetched: read as ever
