@@ -7,8 +7,7 @@ such a session the answer "304, unchanged" needs only the session and the meetin
 cache (Redis), read in one round trip, with no database query, no user object and no other middleware.
 
 Anything else (no cookie, a session not let into this room, a revision that moved on, a cache miss) falls through
-to the view, which checks membership in the database and renders a changed state only after the full permission
-check. So a person removed from the set, or a session whose password has since changed, can at most go on
+to the view, which renders a changed state only after the full permission check (sets/permissions.py). So a person removed from the set, or a session whose password has since changed, can at most go on
 learning "nothing changed" until the room next changes, and never sees a byte of content.
 """
 
@@ -64,6 +63,7 @@ class LiveStatePollMiddleware:
             data, revision = found.get(session.cache_key), found.get(revision_key)
         else:
             data, revision = session_cache.get(session.cache_key), caches["default"].get(revision_key)
+        request.live_revision_cached = revision is not None  # the view puts it back only when it is not
         if not isinstance(data, dict) or revision is None or str(revision) != asked:
             return None
         if meeting_id not in data.get(LIVE_ROOMS, ()):

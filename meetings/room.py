@@ -24,7 +24,7 @@ from meetings.models import (
 )
 from meetings.queries import attach_latest_updates, latest_update_id, set_people
 from meetings.term import is_last_of_term
-from sets.models import SetMembership, current_membership
+from sets.models import SetMembership
 
 MAX_OPEN_ISSUES = 200
 MAX_CHECKIN_ACTIONS = 300
@@ -267,17 +267,6 @@ def attendance_record(meeting: Meeting) -> dict:
         else:
             found["absent"].append(person)
     return found
-
-
-def polled_revision(meeting_id: int, user) -> int | None:
-    """The meeting's revision (the room's poll token) if the user is a current member of its set, else None: one
-    query, for the poll."""
-    row = (
-        Meeting.objects.filter(current_membership("learning_set__memberships", user=user), pk=meeting_id)
-        .values("revision")
-        .first()
-    )
-    return None if row is None else row["revision"]
 
 
 def slot_of(meeting: Meeting, slot_id: int) -> AirtimeSlot | None:

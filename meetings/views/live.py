@@ -153,17 +153,19 @@ def projector(request, meeting_id):
 
 def live_state(request, meeting_id):
     """Polled every ~2 s by every participant with the revision it shows (`?v=`). An unchanged state for a session
-    already let into the room is answered by meetings.middleware.LiveStatePollMiddleware before it gets here;
-    otherwise one query checks membership and revision (and puts the revision back in the cache if it fell out).
-    A changed state is rendered only after the full permission check."""
-    revision = room.polled_revision(meeting_id, request.user)
-    if revision is None:
-        raise Http404
-    restore_version(meeting_id, revision)
-    if request.GET.get("v") == str(revision):
+    already let into the room is answered by meetings.middleware.LiveStatePollMiddleware before it gets here.
+    Otherwise the full permission check runs first (from the cache while the viewer's and the set's versions stand:
+    sets/permissions.py), and everyone but the set's own people gets a 404, as for a meeting that does not exist.
+    The revision is the meeting's own, read with it; it goes back in the cache if the middleware found it missing."""
+    try:
+        # The stage needs neither who runs the meeting nor the viewer's attendance: the plain meeting.
+        meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
+    except PermissionDenied:
+        raise Http404 from None
+    if not getattr(request, "live_revision_cached", False):
+        restore_version(meeting.pk, meeting.revision)
+    if request.GET.get("v") == str(meeting.revision):
         return HttpResponse(status=304)
-    # The stage needs neither who runs the meeting nor the viewer's attendance: the plain meeting (a cheaper query).
-    meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
     projector = bool(request.GET.get("p"))
     context = lambda: _live_context(request, meeting, projector=projector)  # noqa: E731
     return HttpResponse(_cached_part(request, meeting, "stage", context, f"projector={projector}"))
