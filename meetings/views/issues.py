@@ -42,9 +42,11 @@ def my_issues(request):
 
 
 def issue_detail(request, issue_id):
-    """An issue's whole story, for the set's own people (confidential: an admin outside the set gets 403). The
-    story is cached per viewer on the set's version (meetings/fragments.py); the journal entries linked to it are
-    read on each request (the learning app's, not in the set's version when an entry moves to another set)."""
+    """An issue's whole story, for the set's own people (confidential: an admin outside the set gets 403), with the
+    journal entries linked to it that the viewer may read (the learning app provides them). All of it is cached per
+    viewer on the set's version (meetings/fragments.py): an entry can be linked only to an issue of its own set
+    (learning/services.py), and every change to an entry bumps its set, and its old set when it moves
+    (learning/versions.py)."""
     issue = permissions.object_in_own_set(
         request.user, Issue.objects.select_related("owner"), issue_id, cache_as="issue-with-owner"
     )
@@ -56,6 +58,7 @@ def issue_detail(request, issue_id):
             "learning_set": issue.learning_set,
             "can_edit": can_edit,
             "status_choices": issue.Status.choices,
+            "linked_learning": queries.linked_learning(issue, request.user),
             **queries.issue_story(issue),
         }
 
@@ -67,8 +70,6 @@ def issue_detail(request, issue_id):
         "story_html": fragments.cached_html(
             request, "meetings/issue_detail.html#story", name, [set_scope(issue.learning_set_id)], story
         ),
-        # Journal entries linked to this issue that the viewer may read (the learning app provides them).
-        "linked_learning": queries.linked_learning(issue, request.user),
     }
     return render(request, "meetings/issue_detail.html", context)
 

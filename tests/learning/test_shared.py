@@ -138,3 +138,15 @@ def test_an_issues_page_shows_the_learning_linked_to_it_that_the_viewer_may_read
         client.force_login(other)
         page = client.get(url).content.decode()
         assert "ISSUE-SHARED-NOTE" in page and "ISSUE-PRIVATE-NOTE" not in page
+    # The page is cached per viewer on the set's version: each change to an entry shows at the next view.
+    services.unshare_entry(entry=shared, by=member)
+    assert "ISSUE-SHARED-NOTE" not in client.get(url).content.decode()
+    services.share_entry(entry=mine, by=member)
+    assert "ISSUE-PRIVATE-NOTE" in client.get(url).content.decode()
+    services.delete_entry(entry=mine, by=member)
+    assert "ISSUE-PRIVATE-NOTE" not in client.get(url).content.decode()
+    client.force_login(member)
+    services.write_entry(
+        author=member, content=EntryContent(title="ISSUE-LATER-NOTE", body="x", issue=issue, learning_set=learning_set)
+    )
+    assert "ISSUE-LATER-NOTE" in client.get(url).content.decode()
