@@ -30,7 +30,7 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -61,6 +61,25 @@ def _health_for(location: str) -> _Health:
         return _health.setdefault(location, _Health())
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one `redis.Redis` object per connection pool instead of making one for every call.
+
+    Making one copies redis-py's table of ~170 response callbacks each time: a tenth of a cached page's time, for
+    an object that holds nothing but the pool (which keeps the connections, and drops a broken one itself) and that
+    table. Django makes one cache object, so one of these, per thread."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
     """Django's RedisCache, with a Redis outage read as a cache miss (see the module's docstring)."""
 
@@ -68,6 +87,7 @@ class FailSoftRedisCache(RedisCache):
         options = dict(params.get("OPTIONS") or {})
         self.retry_after = float(options.pop("RETRY_AFTER", 2))
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusedClientRedisCacheClient
         self._health = _health_for(server if isinstance(server, str) else ",".join(server))
 
     # The guard around every call.

@@ -227,3 +227,18 @@ def test_too_many_failed_writes_empty_the_cache_when_redis_is_back(redis_server,
     monkeypatch.setattr(RedisCacheClient, "set", original)
     time.sleep(0.06)
     assert backend.get("old") is None  # emptied, not the stale value
+
+
+def test_the_cache_keeps_one_redis_client_per_pool_and_it_survives_a_restart(redis_server):
+    """core/cache.py reuses the `redis.Redis` object Django would make for every call: the same object serves
+    reads and writes, and it reconnects by itself once a restarted Redis answers again."""
+    with caches_on(redis_server):
+        first = cache._cache.get_client("a")
+        assert cache._cache.get_client("b", write=True) is first
+        cache.set("kept", 1)
+        redis_server.stop()
+        assert cache.get("kept") is None
+        redis_server.start()
+        time.sleep(2.1)  # RETRY_AFTER
+        cache.set("kept", 2)
+        assert cache.get("kept") == 2 and cache._cache.get_client("c") is first
