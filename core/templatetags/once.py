@@ -67,7 +67,8 @@ def _check(node: Node) -> None:
 
 
 class OnceNode(Node):
-    child_nodelists = ("nodelist",)
+    # Not searched for blocks (it may hold none): `{% extends %}` walks the parent's whole tree on every render.
+    child_nodelists = ()
 
     def __init__(self, nodelist):
         self.nodelist = nodelist
