@@ -9,37 +9,17 @@ for the token to be used (accounts/versions.py `user_version`); anything else re
 missing from the cache loads from the database, as cached_db does.
 """
 
-import threading
-from collections import OrderedDict
-
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import cached_db
 
 from accounts.versions import user_scope
 from core import versions
+from core.memo import LocalLRU
 
 OWNERS_REMEMBERED = 20_000
 
 
-class _Owners:
-    def __init__(self, size: int):
-        self.size = size
-        self.lock = threading.Lock()
-        self.owners: OrderedDict[str, str] = OrderedDict()
-
-    def get(self, session_key: str) -> str | None:
-        with self.lock:
-            return self.owners.get(session_key)
-
-    def put(self, session_key: str, owner: str) -> None:
-        with self.lock:
-            self.owners[session_key] = owner
-            self.owners.move_to_end(session_key)
-            while len(self.owners) > self.size:
-                self.owners.popitem(last=False)
-
-
-owners = _Owners(OWNERS_REMEMBERED)
+owners: LocalLRU[str] = LocalLRU(OWNERS_REMEMBERED)  # session key: the person's pk
 
 
 class SessionStore(cached_db.SessionStore):

@@ -18,8 +18,6 @@ and every value is built from the database.
 """
 
 import pickle
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,6 +27,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from core import versions
+from core.memo import LocalLRU
 
 T = TypeVar("T")
 LOCAL_ENTRIES = 2000  # values kept pickled in this process (a few KiB each at most)
@@ -76,34 +75,7 @@ def user_version(request, pk) -> str:
     return token
 
 
-class _LocalValues:
-    """Pickled values by their versioned key, least recently used first out, shared by this process's threads."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.lock = threading.Lock()
-        self.values: OrderedDict[str, bytes] = OrderedDict()
-
-    def get(self, key: str) -> bytes | None:
-        with self.lock:
-            blob = self.values.get(key)
-            if blob is not None:
-                self.values.move_to_end(key)
-            return blob
-
-    def put(self, key: str, blob: bytes) -> None:
-        with self.lock:
-            self.values[key] = blob
-            self.values.move_to_end(key)
-            while len(self.values) > self.size:
-                self.values.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.values.clear()
-
-
-local_values = _LocalValues(LOCAL_ENTRIES)
+local_values: LocalLRU[bytes] = LocalLRU(LOCAL_ENTRIES)  # pickled, by versioned key
 
 
 def cached_for_user(request, pk, name: str, build: Callable[[], T]) -> T:
