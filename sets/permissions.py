@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import User
 from accounts.versions import user_scope
 from core import versions
+from core.memo import LocalLRU
 from sets.models import Invitation, LearningSet, Organisation, OrganisationMembership, SetMembership
 from sets.versions import set_scope
 
@@ -203,6 +204,10 @@ def set_for_facilitator(user, set_id: int) -> LearningSet:
     return learning_set
 
 
+# The set of an object read through `cache_as`, by (model, pk), in this process: an object never changes set.
+sets_of_objects: LocalLRU[int] = LocalLRU(50_000)
+
+
 def object_in_visible_set(user, queryset: QuerySet, pk: int, *, cache_as: str = ""):
     """An object of any model with a `learning_set`, if the user may read that set: 404 otherwise.
 
@@ -210,27 +215,33 @@ def object_in_visible_set(user, queryset: QuerySet, pk: int, *, cache_as: str = 
     so the other helpers here (can_facilitate, ...) can be asked about it without another query.
 
     `cache_as` (pages that only read, with a queryset that is the same for every viewer) names the queryset: the
-    object's set (which never changes) is then kept in the cache, the viewer's right to that set checked first, and
-    the object read from the cache on the set's version (every save or delete of it bumps the set:
-    sets/versions.py, meetings/versions.py). Both entries come in one round trip; the object's is opened only once
-    the check has passed. A missing object is never cached: it is a 404 from the database.
+    object's set (which never changes) is then remembered in this process and kept in the cache, the viewer's right
+    to that set checked first, and the object read from the cache on the set's version (every save or delete of it
+    bumps the set: sets/versions.py, meetings/versions.py). Both entries come in one round trip; the object's is
+    opened only once the check has passed, and must name the same set. A missing object is never cached: it is a
+    404 from the database.
     """
     if not cache_as:
         obj = get_object_or_404(queryset, pk=pk)
         obj.learning_set = set_for_viewer(user, obj.learning_set_id)
         return obj
-    set_key = f"set-of:{queryset.model._meta.label_lower}:{pk}"
-    set_id = cache.get(set_key)
-    if set_id is None:
-        obj = get_object_or_404(queryset, pk=pk)
-        cache.set(set_key, obj.learning_set_id, versions.TIMEOUT)
-        obj.learning_set = set_for_viewer(user, obj.learning_set_id)
-        return obj
-    object_entry = (f"object|{cache_as}|{pk}", [set_scope(set_id)])
-    versions.prefetch(_set_for_viewer_entry(user, set_id), object_entry)  # both in one round trip
-    learning_set = set_for_viewer(user, set_id)
-    obj = versions.cached(*object_entry, lambda: get_object_or_404(queryset, pk=pk))
-    obj.learning_set = learning_set
+    model = queryset.model._meta.label_lower
+    set_key = f"set-of:{model}:{pk}"
+    set_id = sets_of_objects.get((model, pk)) or cache.get(set_key)
+    if set_id is not None:
+        object_entry = (f"object|{cache_as}|{pk}", [set_scope(set_id)])
+        versions.prefetch(_set_for_viewer_entry(user, set_id), object_entry)  # both in one round trip
+        learning_set = set_for_viewer(user, set_id)
+        obj = versions.cached(*object_entry, lambda: get_object_or_404(queryset, pk=pk))
+        if obj.learning_set_id == set_id:
+            sets_of_objects.put((model, pk), set_id)
+            obj.learning_set = learning_set
+            return obj
+    # Not known yet (or, never expected, known wrong): from the database.
+    obj = get_object_or_404(queryset, pk=pk)
+    cache.set(set_key, obj.learning_set_id, versions.TIMEOUT)
+    sets_of_objects.put((model, pk), obj.learning_set_id)
+    obj.learning_set = set_for_viewer(user, obj.learning_set_id)
     return obj
 
 

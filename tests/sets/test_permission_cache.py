@@ -8,7 +8,7 @@ from django.http import Http404
 from meetings.models import Meeting
 from sets import permissions, services
 from sets.models import OrganisationMembership, SetMembership
-from tests.factories import MeetingFactory
+from tests.factories import MeetingFactory, SetMembershipFactory
 
 
 def test_a_member_removed_from_the_set_is_refused_at_once(learning_set, member, admin):
@@ -78,3 +78,20 @@ def test_an_object_read_from_the_cache_follows_its_set(learning_set, member, str
     with pytest.raises(Http404):
         permissions.object_in_own_set(member, Meeting.objects.all(), 10**9, cache_as="meeting")
     assert cache.get(f"set-of:meetings.meeting:{10**9}") is None
+
+
+def test_the_set_of_an_object_is_remembered_in_the_process_and_checked(
+    learning_set, member, django_assert_num_queries
+):
+    meeting = MeetingFactory(learning_set=learning_set)
+    permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting")
+    permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting")
+    cache.delete(f"set-of:meetings.meeting:{meeting.pk}")
+    with django_assert_num_queries(0):  # neither the cache's copy nor the database is asked
+        permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting")
+    # Remembered wrong (a test database giving an id again): the object names its own set, and the database wins.
+    other = SetMembershipFactory(user=member).learning_set
+    permissions.sets_of_objects.put(("meetings.meeting", meeting.pk), other.pk)
+    found = permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting")
+    assert found.learning_set.pk == learning_set.pk
+    assert permissions.sets_of_objects.get(("meetings.meeting", meeting.pk)) == learning_set.pk
