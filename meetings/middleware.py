@@ -7,8 +7,9 @@ such a session the answer "304, unchanged" needs only the session and the meetin
 cache (Redis), read in one round trip, with no database query, no user object and no other middleware.
 
 Anything else (no cookie, a session not let into this room, a revision that moved on, a cache miss) falls through
-to the view, which renders a changed state only after the full permission check (sets/permissions.py). So a person removed from the set, or a session whose password has since changed, can at most go on
-learning "nothing changed" until the room next changes, and never sees a byte of content.
+to the view, which renders a changed state only after the full permission check (sets/permissions.py). So a
+person removed from the set, or a session whose password has since changed, can at most go on learning "nothing
+changed" until the room next changes, and never sees a byte of content.
 """
 
 from importlib import import_module

@@ -5,7 +5,7 @@ from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 
-from accounts.versions import user_scope
+from accounts.versions import cached_for_user, user_scope
 from sets.models import (
     Invitation,
     LearningSet,
@@ -99,11 +99,20 @@ def my_set_and_organisation_ids(user) -> tuple[list[int], list[int]]:
     return sorted(ids[0]), sorted(ids[1])
 
 
-def my_set_scopes(user) -> list[str]:
-    """The version scopes (sets/versions.py) of every set the user is in now, and the user's own: what a cached
-    fragment of the user's own pages (actions, issues, what set-mates shared) is built from. One small query; a join
-    or a departure changes the list itself, so such a fragment is never served from before it."""
+def my_ids(request) -> tuple[list[int], list[int]]:
+    """`my_set_and_organisation_ids` of the viewer, kept on their version (accounts/versions.py `cached_for_user`):
+    joining or leaving a set or an organisation bumps it (a membership's save or delete; the bulk departures of
+    sets/services.py and learning/departure.py delete the organisation membership after), so a hit costs neither a
+    query nor a cache round trip."""
+    user = request.user
+    return cached_for_user(request, user.pk, "my-set-and-organisation-ids", lambda: my_set_and_organisation_ids(user))
+
+
+def my_set_scopes(request) -> list[str]:
+    """The version scopes (sets/versions.py) of every set the viewer is in now, and the viewer's own: what a cached
+    fragment of their own pages (actions, issues, what set-mates shared) is built from. A join or a departure
+    changes the list itself, so such a fragment is never served from before it."""
     from sets.versions import set_scope  # noqa: PLC0415 (sets.versions imports the models)
 
-    set_ids, _ = my_set_and_organisation_ids(user)
-    return [*(set_scope(pk) for pk in set_ids), user_scope(user.pk)]
+    set_ids, _ = my_ids(request)
+    return [*(set_scope(pk) for pk in set_ids), user_scope(request.user.pk)]

@@ -38,8 +38,8 @@ from sets.versions import organisation_scope, set_scope
 
 def home(request):
     """The viewer's organisations and sets, cached for them on the versions of those organisations and sets (a
-    join, a departure or a role change bumps them; the list of their ids is read on every request)."""
-    set_ids, organisation_ids = queries.my_set_and_organisation_ids(request.user)
+    join, a departure or a role change bumps them; the list of their ids is kept on the viewer's own version)."""
+    set_ids, organisation_ids = queries.my_ids(request)
 
     def build_context() -> dict:
         organisations = list(queries.with_counts(permissions.organisations_for(request.user)).order_by("name"))

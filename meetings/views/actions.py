@@ -43,7 +43,7 @@ def my_actions(request):
 
     name = versions.for_viewer(request, "my-actions", status, set_id, today, versions.time_bucket(60))
     content = fragments.render(
-        request, "meetings/my_actions_content.html", build_context, name=name, scopes=my_set_scopes(request.user)
+        request, "meetings/my_actions_content.html", build_context, name=name, scopes=my_set_scopes(request)
     )
     return render(request, "meetings/my_actions.html", {"content": content})
 
@@ -114,7 +114,7 @@ def home_actions(request):
 
     name = versions.for_viewer(request, "home-actions", today, versions.time_bucket(60))
     content = fragments.render(
-        request, "meetings/home_actions.html", build_context, name=name, scopes=my_set_scopes(request.user)
+        request, "meetings/home_actions.html", build_context, name=name, scopes=my_set_scopes(request)
     )
     return HttpResponse(content)
 
@@ -128,7 +128,7 @@ def home_shared(request):
         "meetings/home_shared.html",
         lambda: {"items": queries.shared_since_last_meeting(request.user)},
         name=name,
-        scopes=my_set_scopes(request.user),
+        scopes=my_set_scopes(request),
     )
     return HttpResponse(content)
 

@@ -35,7 +35,7 @@ def my_issues(request):
 
     name = versions.for_viewer(request, "my-issues", status)
     content = core_fragments.render(
-        request, "meetings/my_issues.html#list", build_context, name=name, scopes=my_set_scopes(request.user)
+        request, "meetings/my_issues.html#list", build_context, name=name, scopes=my_set_scopes(request)
     )
     context = {"content": content, "status": status, "status_choices": Issue.Status.choices}
     return render(request, "meetings/my_issues.html", context)

@@ -21,6 +21,7 @@ from meetings import emails, fragments, ics, queries, scheduling
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
 from meetings.models import REMINDER_KIND_IN_A_SENTENCE, Attendance, Meeting
 from sets import permissions
+from sets.queries import my_ids
 from sets.versions import set_scope
 
 
@@ -104,7 +105,7 @@ def my_upcoming(request):
     """The home page's "next meetings" panel (loaded with htmx): the next meeting of each of my sets. Cached per
     viewer on the versions of the sets they are in (which sets is part of the name: joining one is a new entry)
     and a one-minute time bucket (the countdowns, "starting now")."""
-    set_ids = queries.my_set_ids(request.user)
+    set_ids, _ = my_ids(request)
     name = versions.for_viewer(request, "meetings:my-upcoming", f"sets={set_ids}", versions.time_bucket(60))
     scopes = [set_scope(pk) for pk in set_ids]
     html = fragments.cached_html(

@@ -80,9 +80,7 @@ def test_an_object_read_from_the_cache_follows_its_set(learning_set, member, str
     assert cache.get(f"set-of:meetings.meeting:{10**9}") is None
 
 
-def test_the_set_of_an_object_is_remembered_in_the_process_and_checked(
-    learning_set, member, django_assert_num_queries
-):
+def test_the_set_of_an_object_is_remembered_in_the_process_and_checked(learning_set, member, django_assert_num_queries):
     meeting = MeetingFactory(learning_set=learning_set)
     permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting")
     permissions.object_in_own_set(member, Meeting.objects.all(), meeting.pk, cache_as="meeting")
