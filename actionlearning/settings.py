@@ -116,6 +116,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "sets.context_processors.navigation",
+                # Django's csrf_token, masked once per request for the page and its cached fragments.
+                "core.fragments.csrf",
             ],
             # Dates as the page's language writes them, in every template without a {% load %} (core/templatetags).
             "builtins": ["core.templatetags.local_dates"],

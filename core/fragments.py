@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 
 from core import versions
@@ -26,10 +27,29 @@ FORM_TOKEN_SLOT = "\x00form-token\x00"
 SLOTS_FLAG = "render_form_token_slots"  # in the context while a cached fragment renders (core/templatetags)
 
 
+def csrf_token(request) -> str:
+    """This request's masked CSRF token, masked once per request (Django masks it anew on every `get_token`: 32
+    random characters from the system's generator each time) for the page and every fragment filled into it, and
+    again if the secret changes (a login rotates it). The `csrf_token` of every template (settings.TEMPLATES)."""
+    secret = request.META.get("CSRF_COOKIE")
+    memo = getattr(request, "_csrf_token_memo", None)
+    if memo is None or secret is None or memo[0] != secret:
+        token = get_token(request)
+        request._csrf_token_memo = (request.META.get("CSRF_COOKIE"), token)
+        return token
+    return memo[1]
+
+
+def csrf(request) -> dict:
+    """A context processor in place of Django's built-in one (later processors win): the same lazy token, masked
+    once per request (`csrf_token`)."""
+    return {"csrf_token": SimpleLazyObject(lambda: csrf_token(request))}
+
+
 def fill(request, html: str) -> SafeString:
     """The cached HTML with this request's CSRF token and new one-time form tokens."""
     if CSRF_SLOT in html:
-        html = html.replace(CSRF_SLOT, get_token(request))
+        html = html.replace(CSRF_SLOT, csrf_token(request))
     if FORM_TOKEN_SLOT in html:
         from core.form_tokens import new_token  # noqa: PLC0415 (core.form_tokens imports models)
 

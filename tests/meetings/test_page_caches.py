@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -198,3 +199,25 @@ def test_a_new_calendar_address_shows_on_the_cached_profile_at_once(client, memb
     assert member.calendar_token and member.calendar_token in page(client, url)
     client.post(reverse("accounts:calendar-feed"), {"action": "revoke"})
     assert member.calendar_token not in page(client, url)
+
+
+def test_a_cached_form_and_the_page_share_one_csrf_token_masked_anew_each_time(learning_set, mate, mine):
+    """The CSRF token is masked once per response (core/fragments.py `csrf_token`): the page's htmx header and the
+    cached board's forms carry the same one, a new mask every response (BREACH), and a POST with it passes."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(mate)
+    url = reverse("meetings:board", args=[learning_set.pk])
+    seen = []
+    for _ in range(2):
+        content = page(client, url)
+        header = re.findall(r'x-csrftoken": "([^"]+)"', content)
+        fields = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', content)
+        assert header and fields and set(fields) == set(header)
+        seen.append(header[0])
+    assert seen[0] != seen[1]
+    update = mine.updates.get()
+    response = client.post(
+        reverse("meetings:encourage", args=[update.pk]), {"text": "Well done", "csrfmiddlewaretoken": seen[1]}
+    )
+    assert response.status_code == 302
+    assert update.encouragements.get().text == "Well done"
