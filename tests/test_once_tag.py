@@ -49,3 +49,12 @@ def test_the_output_is_kept_per_language():
         assert once.render(Context()) == "KEPT"
     with translation.override("fr"):
         assert once.render(Context()) != "KEPT"
+
+
+def test_the_htmx_script_is_django_htmx_s_own_kept_per_settings(settings):
+    once = Template("{% load once %}{% htmx_script_once %}")
+    plain = Template("{% load django_htmx %}{% htmx_script %}")
+    for debug in (False, True, False):
+        settings.DEBUG = debug  # a changed setting: built again
+        assert once.render(Context()) == plain.render(Context())
+        assert ("django-htmx.js" in once.render(Context())) is debug

@@ -22,6 +22,7 @@ from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django_htmx.templatetags import django_htmx
 
 register = template.Library()
 
@@ -32,6 +33,11 @@ class _Generation:
 
 def _forget_all(**kwargs) -> None:
     _Generation.value += 1
+
+
+def generation() -> int:
+    """Moves on with every changed setting: output kept under an older one is never used again."""
+    return _Generation.value
 
 
 setting_changed.connect(_forget_all, dispatch_uid="once-tag-forget")
@@ -76,7 +82,7 @@ class OnceNode(Node):
         self.lock = threading.Lock()
 
     def render(self, context):
-        key = (_Generation.value, get_language(), get_script_prefix(), get_urlconf(), context.autoescape)
+        key = (generation(), get_language(), get_script_prefix(), get_urlconf(), context.autoescape)
         output = self.rendered.get(key)
         if output is None:
             output = mark_safe(self.nodelist.render(context))
@@ -96,3 +102,21 @@ def once(parser, token):
     for node in nodelist:
         _check(node)
     return OnceNode(nodelist)
+
+
+_htmx_scripts: dict[int, str] = {}
+
+
+@register.simple_tag(takes_context=True)
+def htmx_script_once(context) -> str:
+    """django-htmx's `{% htmx_script %}` (a static-file lookup, and with DEBUG its debug script too), built once per
+    generation of the settings. Pages carry no CSP nonce (core/middleware.py); one in the context is honoured by
+    building the tags for that page alone."""
+    nonce = context.get("csp_nonce")
+    if nonce is not None:
+        return django_htmx.htmx_script(context)
+    key = generation()
+    output = _htmx_scripts.get(key)
+    if output is None:
+        output = _htmx_scripts[key] = django_htmx.htmx_script(context)
+    return output
