@@ -218,3 +218,18 @@ def test_a_second_organisation_in_the_switcher(client, member, home, committed):
     client.force_login(member)
     page = nav(client, home)
     assert page.index("Acme") < page.index("Northwind Health")  # by name
+
+
+def test_the_top_bar_kept_per_person_follows_the_page_s_organisation(client, member, organisation, home, committed):
+    """The top bar is rendered once per version of the person (accounts/templatetags/viewer.py) and per
+    organisation of the page: the switcher names and marks the page's organisation, and only there."""
+    with committed():
+        OrganisationMembershipFactory(organisation=OrganisationFactory(name="Acme", slug="acme"), user=member)
+    client.force_login(member)
+    org_page = reverse("sets:organisation", args=[organisation.slug])
+    for _ in range(2):  # rendered, then kept
+        on_home, on_org = nav(client, home), nav(client, org_page)
+        assert 'aria-current="page"' not in on_home.split("</header>")[0]
+        header = on_org.split("</header>")[0]
+        assert header.count('aria-current="page"') == 1
+        assert f'href="{org_page}" aria-current="page"' in header
