@@ -13,7 +13,7 @@ The slots hold a NUL character, which no request may carry (core/middleware.py r
 typed can stand for one. Permission checks run before this is called, on every request.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -66,9 +66,12 @@ def render(
     name: str,
     scopes: Iterable[str],
     timeout: int = versions.TIMEOUT,
+    hint: Hashable = None,
 ) -> SafeString:
+    """See the module's docstring; `hint` as for versions.cached (the page calls versions.expect with it first)."""
+
     def build() -> str:
         context = {**build_context(), "csrf_token": CSRF_SLOT, SLOTS_FLAG: True}
         return str(render_to_string(template_name, context, request))
 
-    return fill(request, versions.cached(name, scopes, build, timeout))
+    return fill(request, versions.cached(name, scopes, build, timeout, hint=hint))

@@ -22,6 +22,9 @@ used only while they are all current, so a bump makes every value built from the
   key opens (a rotated key) is a miss.
 - `prefetch((name, scopes), ...)` reads several entries (and their tokens) in one round trip, for a request that
   knows it will ask `cached` for each: the permission check asks for the viewer's set and the object together.
+  `expect(hint)` adds the entry a page's content was last cached under (`cached(..., hint=...)`, remembered in the
+  process) to the request's next round trip, so a page that checks permissions and then shows cached content
+  makes one round trip, not two.
 
 When Redis is down the cache reads as empty (core/cache.py): every token is new on each request, and every value is
 built from the database, as before caching. See docs/performance.md, "What is cached".
@@ -31,7 +34,7 @@ import hashlib
 import pickle
 import secrets
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
@@ -42,6 +45,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from core import encryption
+from core.memo import LocalLRU
 
 T = TypeVar("T")
 # Long enough for a value to be worth keeping, short enough that the cache holds only what people look at.
@@ -59,8 +63,12 @@ def _new_token() -> str:
 
 
 _snapshot: ContextVar[dict[str, str] | None] = ContextVar("versions_snapshot", default=None)
-# Entries fetched ahead (`prefetch`) in this request, by key, until `cached` takes them.
+# Entries fetched ahead (`prefetch`, `expect`) in this request, by key, until `cached` takes them.
 _prefetched: ContextVar[dict[str, object] | None] = ContextVar("versions_prefetched", default=None)
+# Entries `expect`ed in this request, read with its next round trip.
+_expected: ContextVar[list[tuple[str, tuple[str, ...]]] | None] = ContextVar("versions_expected", default=None)
+# The entry (name, scopes) each hint of `cached` last stood for, in this process.
+_hinted: LocalLRU[tuple[str, tuple[str, ...]]] = LocalLRU(20_000)
 
 
 @contextmanager
@@ -68,9 +76,11 @@ def snapshot():
     """Tokens read once for the duration (a request): see the module's docstring."""
     reset = _snapshot.set({})
     reset_prefetched = _prefetched.set({})
+    reset_expected = _expected.set([])
     try:
         yield
     finally:
+        _expected.reset(reset_expected)
         _prefetched.reset(reset_prefetched)
         _snapshot.reset(reset)
 
@@ -102,7 +112,16 @@ def bump(*scopes: str) -> None:
 
 def _read(scopes: Iterable[str], others: Iterable[str] = ()) -> dict[str, object]:
     """The tokens of `scopes` (by token key) and whatever the cache holds under the keys `others`, in one round
-    trip: tokens this request has read already are not asked again, and a scope with no token is given one."""
+    trip: tokens this request has read already are not asked again, and a scope with no token is given one. The
+    entries this request `expect`s come along, with their tokens."""
+    scopes, others = list(scopes), list(others)
+    expected = _expected.get()
+    riders = []
+    if expected:
+        riders = [entry_key(name, entry_scopes) for name, entry_scopes in expected]
+        scopes += [scope for _, entry_scopes in expected for scope in entry_scopes]
+        others += riders
+        expected.clear()
     keys = [token_key(scope) for scope in scopes]
     memo = _snapshot.get()
     found = {key: memo[key] for key in keys if key in memo} if memo else {}
@@ -110,6 +129,10 @@ def _read(scopes: Iterable[str], others: Iterable[str] = ()) -> dict[str, object
     asked = [*unread, *others]
     if asked:
         found.update(cache.get_many(asked))
+    if riders:
+        prefetched = _prefetched.get()
+        if prefetched is not None:
+            prefetched.update((key, found.get(key)) for key in riders)
     missing = {key: _new_token() for key in unread if key not in found}
     for key, token in missing.items():
         # add, not set: another process may have just given the scope its token; take theirs if so.
@@ -145,11 +168,28 @@ def prefetch(*entries: tuple[str, Iterable[str]]) -> None:
     prefetched.update((key, found.get(key)) for key in keys)
 
 
-def cached(name: str, scopes: Iterable[str], build: Callable[[], T], timeout: int = TIMEOUT) -> T:
+def expect(hint: Hashable) -> None:
+    """This request will likely ask `cached` for the entry it asked for last time under `hint` (a page's content,
+    for this viewer and object: its name holds what is known only after the permission check, such as the
+    viewer's role or a time bucket): read it along with the request's next round trip (the permission check's),
+    not in one of its own. A guess that no longer holds costs only the bytes; nothing is opened but under its own
+    name, after the check. Outside a request (no `snapshot`) it does nothing."""
+    expected = _expected.get()
+    entry = _hinted.get(hint) if expected is not None else None
+    if entry is not None:
+        expected.append(entry)
+
+
+def cached(
+    name: str, scopes: Iterable[str], build: Callable[[], T], timeout: int = TIMEOUT, *, hint: Hashable = None
+) -> T:
     """The value `build()` gives, built once per version of `scopes` (name must hold every other input: the
-    viewer, the language, the time zone, whatever the value shows differently for)."""
+    viewer, the language, the time zone, whatever the value shows differently for). `hint` names it for `expect`
+    in the next request."""
     scopes = tuple(scopes)
     key = entry_key(name, scopes)
+    if hint is not None:
+        _hinted.put(hint, (name, scopes))
     prefetched = _prefetched.get()
     if prefetched and key in prefetched:
         entry = prefetched.pop(key)

@@ -14,7 +14,7 @@ replacements match quotes and `<`, which escaping turns into entities in anythin
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -26,11 +26,17 @@ _TIMER = re.compile(r'<span class="timer" data-deadline="(\d+)" data-left="\d+" 
 
 
 def cached_html(
-    request, template_name: str, name: str, scopes: Iterable[str], context: Callable[[], dict]
+    request,
+    template_name: str,
+    name: str,
+    scopes: Iterable[str],
+    context: Callable[[], dict],
+    hint: Hashable = None,
 ) -> SafeString:
     """`template_name` (a page's partial) rendered with `context()`, kept under `name` and `scopes`, filled in for
-    this request. `context` is called only on a miss. Call it only after the permission check."""
-    return fill_clock(fragments.render(request, template_name, context, name=name, scopes=scopes))
+    this request. `context` is called only on a miss. Call it only after the permission check. `hint` as for
+    versions.cached."""
+    return fill_clock(fragments.render(request, template_name, context, name=name, scopes=scopes, hint=hint))
 
 
 def fill_clock(html: SafeString) -> SafeString:

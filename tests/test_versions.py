@@ -185,3 +185,24 @@ def test_prefetched_entries_cost_one_round_trip():
             assert versions.cached("object", ["set:1"], lambda: "rebuilt") == "object"
         assert get_many.call_count == 1
         assert versions.cached("missing", ["set:1"], lambda: "built") == "built"  # not prefetched: read as ever
+
+
+def test_an_expected_entry_rides_with_the_next_round_trip():
+    """`expect(hint)`: the entry last cached under the hint comes with the request's next read (the permission
+    check's); a guess that no longer holds is read again under its own name, never opened for another."""
+    versions.cached("board|bucket=1", ["set:1"], lambda: "first", hint=("board", 1))
+    with versions.snapshot(), mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        versions.expect(("board", 1))
+        versions.current("set:2")  # the permission check's round trip
+        assert versions.cached("board|bucket=1", ["set:1"], lambda: "rebuilt", hint=("board", 1)) == "first"
+        assert get_many.call_count == 1
+    with versions.snapshot(), mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        versions.expect(("board", 1))
+        versions.current("set:2")
+        # The minute moved on: another name, read (and built) on its own, and remembered for the next request.
+        assert versions.cached("board|bucket=2", ["set:1"], lambda: "second", hint=("board", 1)) == "second"
+        assert get_many.call_count == 2
+    with versions.snapshot():
+        versions.expect(("board", 1))
+        versions.current("set:2")
+        assert versions.cached("board|bucket=2", ["set:1"], lambda: "rebuilt", hint=("board", 1)) == "second"
