@@ -237,11 +237,14 @@ def object_in_visible_set(user, queryset: QuerySet, pk: int, *, cache_as: str = 
             sets_of_objects.put((model, pk), set_id)
             obj.learning_set = learning_set
             return obj
-    # Not known yet (or, never expected, known wrong): from the database.
-    obj = get_object_or_404(queryset, pk=pk)
-    cache.set(set_key, obj.learning_set_id, versions.TIMEOUT)
-    sets_of_objects.put((model, pk), obj.learning_set_id)
-    obj.learning_set = set_for_viewer(user, obj.learning_set_id)
+    # Not known yet (or, never expected, known wrong): from the database, then kept for the next request.
+    found = get_object_or_404(queryset, pk=pk)
+    set_id = found.learning_set_id
+    cache.set(set_key, set_id, versions.TIMEOUT)
+    sets_of_objects.put((model, pk), set_id)
+    learning_set = set_for_viewer(user, set_id)
+    obj = versions.cached(f"object|{cache_as}|{pk}", [set_scope(set_id)], lambda: found)
+    obj.learning_set = learning_set
     return obj
 
 

@@ -355,6 +355,8 @@ def set_create(request, org_slug):
 def set_detail(request, set_id):
     """Cached for the viewer on the set's version and its organisation's (the admin's "add someone" form lists
     the organisation's people)."""
+    hint = ("set", request.user.pk, set_id)
+    versions.expect(hint)  # the content comes with the permission check's round trip
     learning_set = permissions.set_for_viewer(request.user, set_id)
 
     def build_context() -> dict:
@@ -380,7 +382,7 @@ def set_detail(request, set_id):
         request, "set", learning_set.pk, learning_set.viewer_role, learning_set.viewer_is_admin, learning_set.is_closed
     )
     scopes = [set_scope(learning_set.pk), organisation_scope(learning_set.organisation_id)]
-    content = fragments.render(request, "sets/set_content.html", build_context, name=name, scopes=scopes)
+    content = fragments.render(request, "sets/set_content.html", build_context, name=name, scopes=scopes, hint=hint)
     context = {"learning_set": learning_set, "organisation": learning_set.organisation, "content": content}
     return render(request, "sets/set_detail.html", context)
 

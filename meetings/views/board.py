@@ -15,6 +15,8 @@ def board(request, set_id):
 
     The content is cached for this viewer on the set's version (every action, update, word of support, meeting and
     membership of the set bumps it), per minute (it says "3 hours ago", overdue, and "since the last meeting")."""
+    hint = ("board", request.user.pk, set_id)
+    versions.expect(hint)  # the content comes with the permission check's round trip
     learning_set = permissions.set_for_member(request.user, set_id)
     today = timezone.localdate()
 
@@ -41,7 +43,12 @@ def board(request, set_id):
         versions.time_bucket(60),
     )
     content = fragments.render(
-        request, "meetings/board_content.html", build_context, name=name, scopes=[set_scope(learning_set.pk)]
+        request,
+        "meetings/board_content.html",
+        build_context,
+        name=name,
+        scopes=[set_scope(learning_set.pk)],
+        hint=hint,
     )
     context = {"learning_set": learning_set, "organisation": learning_set.organisation, "content": content}
     return render(request, "meetings/board.html", context)

@@ -47,6 +47,8 @@ def issue_detail(request, issue_id):
     viewer on the set's version (meetings/fragments.py): an entry can be linked only to an issue of its own set
     (learning/services.py), and every change to an entry bumps its set, and its old set when it moves
     (learning/versions.py)."""
+    hint = ("meetings:issue", request.user.pk, issue_id)
+    versions.expect(hint)  # the story comes with the permission check's round trip
     issue = permissions.object_in_own_set(
         request.user, Issue.objects.select_related("owner"), issue_id, cache_as="issue-with-owner"
     )
@@ -68,7 +70,7 @@ def issue_detail(request, issue_id):
         "learning_set": issue.learning_set,
         "organisation": issue.learning_set.organisation,
         "story_html": fragments.cached_html(
-            request, "meetings/issue_detail.html#story", name, [set_scope(issue.learning_set_id)], story
+            request, "meetings/issue_detail.html#story", name, [set_scope(issue.learning_set_id)], story, hint
         ),
     }
     return render(request, "meetings/issue_detail.html", context)

@@ -83,12 +83,13 @@ def _room_context(request, meeting, saved_kind: str = "") -> dict:
     return context
 
 
-def _cached_part(request, meeting, part: str, context, *parts) -> str:
+def _cached_part(request, meeting, part: str, context, *parts, hint=None) -> str:
     """The room's `part` (a partial of live.html) for this viewer, from the cache while the meeting's revision and
     its set's version stand (meetings/fragments.py). The viewer (person, language, time zone) and whether they run
     the meeting are in the name: two people never share an entry, so a member never gets a facilitator's
     controls, nor anyone another's drafts, check-in or reflections. A one-minute time bucket bounds anything shown
-    relative to now (the reflections' window after the meeting)."""
+    relative to now (the reflections' window after the meeting). `hint`: the view's, given to versions.expect
+    before its permission check, so the part comes with the check's round trip."""
     name = versions.for_viewer(
         request,
         f"meetings:room-{part}",
@@ -100,13 +101,15 @@ def _cached_part(request, meeting, part: str, context, *parts) -> str:
         *parts,
     )
     return fragments.cached_html(
-        request, f"meetings/live.html#{part}", name, [set_scope(meeting.learning_set_id)], context
+        request, f"meetings/live.html#{part}", name, [set_scope(meeting.learning_set_id)], context, hint
     )
 
 
 def live(request, meeting_id):
     # The plain meeting (a cheaper query than meetings_for_room's): on a hit nothing else of it is read; on a miss
     # who runs it is loaded when there is someone, and the viewer's attendance in the steps that show it.
+    hint = ("meetings:room", request.user.pk, meeting_id)
+    versions.expect(hint)
     meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
     remember_room(request.session, meeting.pk)
     # What was just saved, for static/js/drafts.js to drop its draft (set by live_record, shown once).
@@ -117,6 +120,7 @@ def live(request, meeting_id):
         "room",
         lambda: _room_context(request, meeting, saved_kind),
         f"saved={saved_kind}",
+        hint=hint,
     )
     context = {
         "meeting": meeting,
@@ -157,6 +161,9 @@ def live_state(request, meeting_id):
     Otherwise the full permission check runs first (from the cache while the viewer's and the set's versions stand:
     sets/permissions.py), and everyone but the set's own people gets a 404, as for a meeting that does not exist.
     The revision is the meeting's own, read with it; it goes back in the cache if the middleware found it missing."""
+    projector = bool(request.GET.get("p"))
+    hint = ("meetings:stage", request.user.pk, meeting_id, projector)
+    versions.expect(hint)
     try:
         # The stage needs neither who runs the meeting nor the viewer's attendance: the plain meeting.
         meeting = permissions.object_in_own_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
@@ -166,9 +173,8 @@ def live_state(request, meeting_id):
         restore_version(meeting.pk, meeting.revision)
     if request.GET.get("v") == str(meeting.revision):
         return HttpResponse(status=304)
-    projector = bool(request.GET.get("p"))
     context = lambda: _live_context(request, meeting, projector=projector)  # noqa: E731
-    return HttpResponse(_cached_part(request, meeting, "stage", context, f"projector={projector}"))
+    return HttpResponse(_cached_part(request, meeting, "stage", context, f"projector={projector}", hint=hint))
 
 
 @require_POST

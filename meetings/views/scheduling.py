@@ -67,10 +67,12 @@ def schedule(request, set_id):
 def set_meetings(request, set_id):
     """A set's meetings: upcoming and recent. Its people reply from here. The list is cached per viewer on the
     set's version and a one-minute time bucket ("in 3 days", what is upcoming and what is past)."""
+    compact = bool(request.htmx)
+    hint = ("meetings:set-meetings", request.user.pk, set_id, compact)
+    versions.expect(hint)  # the list comes with the permission check's round trip
     learning_set = permissions.set_for_viewer(request.user, set_id)
     can_facilitate = permissions.can_facilitate(learning_set)
     in_set = learning_set.viewer_role is not None
-    compact = bool(request.htmx)
 
     def meetings() -> dict:
         return {
@@ -93,7 +95,7 @@ def set_meetings(request, set_id):
         versions.time_bucket(60),
     )
     html = fragments.cached_html(
-        request, f"meetings/set_meetings.html#{part}", name, [set_scope(learning_set.pk)], meetings
+        request, f"meetings/set_meetings.html#{part}", name, [set_scope(learning_set.pk)], meetings, hint
     )
     if compact:
         return HttpResponse(html)
@@ -123,6 +125,8 @@ def detail(request, meeting_id):
     cached per viewer on the set's version and a one-minute time bucket ("in 3 days", replies open until it
     starts); the facilitators' log of emails sent is read on each request (the outbox is not in the set's
     version)."""
+    hint = ("meetings:meeting", request.user.pk, meeting_id)
+    versions.expect(hint)  # the details come with the permission check's round trip
     meeting = permissions.object_in_visible_set(request.user, Meeting.objects.all(), meeting_id, cache_as="meeting")
     learning_set = meeting.learning_set
     can_facilitate = permissions.can_facilitate(learning_set)
@@ -160,7 +164,7 @@ def detail(request, meeting_id):
         "organisation": learning_set.organisation,
         "can_facilitate": can_facilitate,
         "details_html": fragments.cached_html(
-            request, "meetings/meeting_detail.html#details", name, [set_scope(learning_set.pk)], details
+            request, "meetings/meeting_detail.html#details", name, [set_scope(learning_set.pk)], details, hint
         ),
     }
     if can_facilitate:
