@@ -58,12 +58,6 @@ def set_people(learning_set) -> QuerySet[SetMembership]:
     )
 
 
-def my_set_ids(user) -> list[int]:
-    """The ids of the sets the user is in now, in order: what the versions of their own pages' fragments are
-    taken from (core/versions.py). One query."""
-    return sorted(SetMembership.objects.current().filter(user=user).values_list("learning_set_id", flat=True))
-
-
 def is_current_member(learning_set, user) -> bool:
     """Whether the user (or user id) is in the set (or set id) now."""
     return SetMembership.objects.current().filter(learning_set=learning_set, user=user).exists()
@@ -174,7 +168,7 @@ def encouragements_of(update: ActionUpdate) -> QuerySet[Encouragement]:
 
 
 def next_meeting_per_set(user, set_ids: list[int]) -> list[Meeting]:
-    """The next meeting (scheduled or live) of each of the user's open sets (`set_ids`: `my_set_ids`), soonest
+    """The next meeting (scheduled or live) of each of the user's open sets (`set_ids`: sets.queries.my_ids), soonest
     first, with their reply. Two queries (the meetings, their replies), whatever the number of sets or meetings."""
     first = Meeting.objects.upcoming().held().filter(learning_set=OuterRef("pk")).order_by("starts_at").values("pk")[:1]
     ids = (

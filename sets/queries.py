@@ -83,7 +83,7 @@ def fresh(learning_set: LearningSet) -> LearningSet:
     return LearningSet.objects.get(pk=learning_set.pk)
 
 
-def my_set_and_organisation_ids(user) -> tuple[list[int], list[int]]:
+def my_set_and_organisation_ids(user) -> tuple[list[int], list[int]]:  # a User or its pk
     """The ids of the sets the user is in now (`SetMembership.objects.current()`: not left) and of the organisations
     they belong to, in one query. Plain SQL: it runs on every request of the pages cached on these ids, and building
     it with the ORM cost ten times its execution (~1.2 ms against ~0.1 ms)."""
@@ -93,7 +93,8 @@ def my_set_and_organisation_ids(user) -> tuple[list[int], list[int]]:
     )
     ids: tuple[list[int], list[int]] = ([], [])
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, user.pk])
+        pk = getattr(user, "pk", user)
+        cursor.execute(sql, [pk, pk])
         for kind, pk in cursor.fetchall():
             ids[kind].append(pk)
     return sorted(ids[0]), sorted(ids[1])
@@ -104,8 +105,12 @@ def my_ids(request) -> tuple[list[int], list[int]]:
     joining or leaving a set or an organisation bumps it (a membership's save or delete; the bulk departures of
     sets/services.py and learning/departure.py delete the organisation membership after), so a hit costs neither a
     query nor a cache round trip."""
-    user = request.user
-    return cached_for_user(request, user.pk, "my-set-and-organisation-ids", lambda: my_set_and_organisation_ids(user))
+    return ids_of(request, request.user.pk)
+
+
+def ids_of(request, pk: int) -> tuple[list[int], list[int]]:
+    """As `my_ids`, for person `pk` (the calendar feed's owner, who is not logged in)."""
+    return cached_for_user(request, pk, "my-set-and-organisation-ids", lambda: my_set_and_organisation_ids(pk))
 
 
 def my_set_scopes(request) -> list[str]:

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from core import apps as core_apps
+from meetings.views import scheduling as scheduling_views
 from sets import permissions
 from sets.models import OrganisationMembership, SetMembership
 from tests.factories import (
@@ -23,10 +24,12 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """allauth's rate-limit counters live in the cache (Redis in CI): start every test from zero. So does the
-    process's memory of which set an object is in: a test database may give a rolled-back row's id again."""
+    process's memory of which set an object is in and whose a feed token is: a test database may give a rolled-back
+    row's id again, and tests share tokens."""
 
     cache.clear()
     permissions.sets_of_objects.clear()
+    scheduling_views.feed_owners.clear()
     yield
 
 

@@ -2,6 +2,7 @@
 a person removed from the set gets 404 whatever the cache holds, and what differs per request (CSRF and form
 tokens, the live clock) is never served from the cache."""
 
+import hashlib
 import re
 from datetime import timedelta
 from unittest import mock
@@ -16,6 +17,7 @@ from django.utils import timezone
 from core import fragments as core_fragments
 from meetings import fragments, live, recording, scheduling
 from meetings.models import ActionUpdate, Meeting
+from meetings.views import scheduling as scheduling_views
 from sets import services as set_services
 from sets.models import SetMembership
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory
@@ -185,9 +187,15 @@ def test_the_calendar_feed_follows_the_persons_sets_and_meetings(meeting, facili
     assert feed.count("BEGIN:VEVENT") == 1
     MeetingFactory(learning_set=meeting.learning_set, starts_at=timezone.now() + timedelta(days=7))
     assert Client().get(url).content.decode().count("BEGIN:VEVENT") == 2
+    member.language = "de"  # the owner's words: a change of language shows at once
+    member.save(update_fields=["language"])
+    assert "Action-Learning-Set" in Client().get(url).content.decode()
     set_services.remove_from_set(membership=SetMembership.objects.get(user=member), by=admin)
     assert Client().get(url).content.decode().count("BEGIN:VEVENT") == 0
     assert Client().get(reverse("meetings:feed", args=["not-the-token"])).status_code == 404
+    member.is_active = False  # a deactivated person's feed stops at once, though this process knows the token
+    member.save(update_fields=["is_active"])
+    assert Client().get(url).status_code == 404
 
 
 def form_tokens(html):
@@ -275,9 +283,9 @@ def test_cached_pages_make_a_fixed_number_of_queries(
         assert get_many.call_count + get.call_count == trips, url
     clock.stop()
     feed = reverse("meetings:feed", args=[member.calendar_token])
-    with django_assert_max_num_queries(3):  # a miss: the token's owner, the ids of their sets, the meetings
+    with django_assert_max_num_queries(4):  # a miss: the token's owner, the ids of their sets, them, the meetings
         assert Client().get(feed).status_code == 200
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(0):  # the owner and their sets' ids on the owner's version, the body cached
         assert Client().get(feed).status_code == 200
 
 
@@ -302,3 +310,15 @@ def test_a_miss_makes_as_few_queries_as_before_the_cache(
     cache.clear()
     with django_assert_max_num_queries(6):
         assert client.get(reverse("meetings:live-state", args=[meeting.pk]), {"v": "-1"}).status_code == 200
+
+
+def test_a_feed_token_remembered_for_someone_else_is_looked_up_again(meeting, member, facilitator):
+    """The process keeps whose a token is by its digest (meetings/views/scheduling.py); if that ever named another
+    person, the token's own owner is read from the database, never the other's feed."""
+    member.calendar_token = "a-private-feed-token"
+    member.save(update_fields=["calendar_token"])
+    digest = hashlib.sha256(b"a-private-feed-token").hexdigest()
+    scheduling_views.feed_owners.put(digest, facilitator.pk)
+    response = Client().get(reverse("meetings:feed", args=[member.calendar_token]))
+    assert response.status_code == 200 and response.content.decode().count("BEGIN:VEVENT") == 1
+    assert scheduling_views.feed_owners.get(digest) == member.pk
