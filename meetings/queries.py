@@ -1,5 +1,8 @@
 """Reads about meetings that several views (and the calendar feed) share."""
 
+import hashlib
+
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -20,7 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.versions import cached_for_user
 from core import outbox
+from core.memo import LocalLRU
 from core.models import OutboxMessage
 from meetings.models import (
     Action,
@@ -110,6 +115,36 @@ def my_reply(meeting: Meeting, user) -> list[Attendance]:
 def calendar_owner(token: str) -> User | None:
     """The active person whose private calendar feed this token opens, or None."""
     return User.objects.filter(calendar_token=token, is_active=True).first() if token else None
+
+
+# The owners of the calendar feeds this process has answered, by the SHA-256 of the token (never the token itself).
+feed_owners: LocalLRU[int] = LocalLRU(20_000)
+
+
+def feed_owner(request, token: str) -> tuple[int, str] | None:
+    """(pk, language) of the active person whose feed this token opens, or None. Kept on the owner's version
+    (accounts/versions.py): a new or revoked token, a deactivation or a language change saves the person, which
+    bumps it, so an old token stops answering at once. A token this process has not seen is looked up."""
+    if not token:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+
+    def facts() -> tuple[int, str] | None:
+        user = calendar_owner(token)
+        return None if user is None else (user.pk, user.language or settings.LANGUAGE_CODE)
+
+    name = f"feed-owner|{digest}"
+    pk = feed_owners.get(digest)
+    if pk is not None:
+        found = cached_for_user(request, pk, name, facts)
+        if found is not None and found[0] == pk:
+            return found
+        feed_owners.discard(digest)
+    first = facts()  # not seen here yet (or no longer that person's): looked up, then kept
+    if first is None:
+        return None
+    feed_owners.put(digest, first[0])
+    return cached_for_user(request, first[0], name, lambda: first)
 
 
 def person(user_id: int) -> User | None:

@@ -226,13 +226,12 @@ def object_in_visible_set(user, queryset: QuerySet, pk: int, *, cache_as: str = 
         obj.learning_set = set_for_viewer(user, obj.learning_set_id)
         return obj
     model = queryset.model._meta.label_lower
-    set_key = f"set-of:{model}:{pk}"
+    set_key, name = f"set-of:{model}:{pk}", f"object|{cache_as}|{pk}"
     set_id = sets_of_objects.get((model, pk)) or cache.get(set_key)
     if set_id is not None:
-        object_entry = (f"object|{cache_as}|{pk}", [set_scope(set_id)])
-        versions.prefetch(_set_for_viewer_entry(user, set_id), object_entry)  # both in one round trip
+        versions.prefetch(_set_for_viewer_entry(user, set_id), (name, [set_scope(set_id)]))  # one round trip
         learning_set = set_for_viewer(user, set_id)
-        obj = versions.cached(*object_entry, lambda: get_object_or_404(queryset, pk=pk))
+        obj = versions.cached(name, [set_scope(set_id)], lambda: get_object_or_404(queryset, pk=pk))
         if obj.learning_set_id == set_id:
             sets_of_objects.put((model, pk), set_id)
             obj.learning_set = learning_set
@@ -243,7 +242,7 @@ def object_in_visible_set(user, queryset: QuerySet, pk: int, *, cache_as: str = 
     cache.set(set_key, set_id, versions.TIMEOUT)
     sets_of_objects.put((model, pk), set_id)
     learning_set = set_for_viewer(user, set_id)
-    obj = versions.cached(f"object|{cache_as}|{pk}", [set_scope(set_id)], lambda: found)
+    obj = versions.cached(name, [set_scope(set_id)], lambda: found)
     obj.learning_set = learning_set
     return obj
 

@@ -83,18 +83,17 @@ def fresh(learning_set: LearningSet) -> LearningSet:
     return LearningSet.objects.get(pk=learning_set.pk)
 
 
-def my_set_and_organisation_ids(user) -> tuple[list[int], list[int]]:  # a User or its pk
-    """The ids of the sets the user is in now (`SetMembership.objects.current()`: not left) and of the organisations
-    they belong to, in one query. Plain SQL: it runs on every request of the pages cached on these ids, and building
-    it with the ORM cost ten times its execution (~1.2 ms against ~0.1 ms)."""
+def my_set_and_organisation_ids(user_id: int) -> tuple[list[int], list[int]]:
+    """The ids of the sets person `user_id` is in now (`SetMembership.objects.current()`: not left) and of the
+    organisations they belong to, in one query. Plain SQL: building it with the ORM cost ten times its execution
+    (~1.2 ms against ~0.1 ms)."""
     sql = (
         f"SELECT 0, learning_set_id FROM {SetMembership._meta.db_table} WHERE user_id = %s AND left_at IS NULL "
         f"UNION ALL SELECT 1, organisation_id FROM {OrganisationMembership._meta.db_table} WHERE user_id = %s"
     )
     ids: tuple[list[int], list[int]] = ([], [])
     with connection.cursor() as cursor:
-        pk = getattr(user, "pk", user)
-        cursor.execute(sql, [pk, pk])
+        cursor.execute(sql, [user_id, user_id])
         for kind, pk in cursor.fetchall():
             ids[kind].append(pk)
     return sorted(ids[0]), sorted(ids[1])

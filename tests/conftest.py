@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from core import apps as core_apps
-from meetings.views import scheduling as scheduling_views
+from meetings import queries as meetings_queries
 from sets import permissions
 from sets.models import OrganisationMembership, SetMembership
 from tests.factories import (
@@ -29,7 +29,7 @@ def _clear_cache():
 
     cache.clear()
     permissions.sets_of_objects.clear()
-    scheduling_views.feed_owners.clear()
+    meetings_queries.feed_owners.clear()
     yield
 
 

@@ -104,7 +104,7 @@ def once(parser, token):
     return OnceNode(nodelist)
 
 
-_htmx_scripts: dict[int, str] = {}
+_htmx_scripts: dict[str, tuple[int, str]] = {}  # the tags, with the generation they were built in
 
 
 @register.simple_tag(takes_context=True)
@@ -115,8 +115,7 @@ def htmx_script_once(context) -> str:
     nonce = context.get("csp_nonce")
     if nonce is not None:
         return django_htmx.htmx_script(context)
-    key = generation()
-    output = _htmx_scripts.get(key)
-    if output is None:
-        output = _htmx_scripts[key] = django_htmx.htmx_script(context)
-    return output
+    built = _htmx_scripts.get("built")
+    if built is None or built[0] != generation():
+        built = _htmx_scripts["built"] = (generation(), django_htmx.htmx_script(context))
+    return built[1]

@@ -1,10 +1,8 @@
 """Scheduling pages: schedule, a set's meetings, a meeting's page, replies, moving and cancelling a meeting, the
 home's next meetings, a person's calendar feed and the one-click unsubscribe from reminder emails."""
 
-import hashlib
 import zoneinfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
@@ -15,11 +13,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from accounts.versions import cached_for_user
 from core import versions
 from core.errors import ServiceError
 from core.form_tokens import DuplicateSubmission
-from core.memo import LocalLRU
 from meetings import emails, fragments, ics, queries, scheduling
 from meetings.forms import SCOPE_REST, CancelForm, ReplyForm, RescheduleForm, ScheduleForm
 from meetings.models import REMINDER_KIND_IN_A_SENTENCE, Attendance, Meeting
@@ -270,43 +266,13 @@ def cancel(request, meeting_id):
     )
 
 
-# The owners of the calendar feeds this process has answered, by the SHA-256 of the token (never the token itself).
-feed_owners: LocalLRU[int] = LocalLRU(20_000)
-
-
-def _feed_owner(request, token: str) -> tuple[int, str] | None:
-    """(pk, language) of the active person whose feed this token opens, or None. Kept on the owner's version
-    (accounts/versions.py): a new or revoked token, a deactivation or a language change saves the person, which
-    bumps it, so an old token stops answering at once. A token this process has not seen is looked up."""
-    if not token:
-        return None
-    digest = hashlib.sha256(token.encode()).hexdigest()
-
-    def facts() -> tuple[int, str] | None:
-        user = queries.calendar_owner(token)
-        return None if user is None else (user.pk, user.language or settings.LANGUAGE_CODE)
-
-    name = f"feed-owner|{digest}"
-    pk = feed_owners.get(digest)
-    if pk is not None:
-        found = cached_for_user(request, pk, name, facts)
-        if found is not None and found[0] == pk:
-            return found
-        feed_owners.discard(digest)
-    first = facts()  # not seen here yet (or no longer that person's): looked up, then kept
-    if first is None:
-        return None
-    feed_owners.put(digest, first[0])
-    return cached_for_user(request, first[0], name, lambda: first)
-
-
 @login_not_required
 def feed(request, token):
     """A person's private calendar feed. Only a current token answers; anything else is a 404. The calendar is
     cached on the versions of the person's sets (which sets is part of the name), their language and a
     five-minute time bucket (the feed's window of 60 days back moves with time; calendar programs are told to
     keep it five minutes too); its owner and their sets' ids are kept on the owner's version."""
-    owner = _feed_owner(request, token)
+    owner = queries.feed_owner(request, token)
     if owner is None:
         raise Http404
     pk, language = owner

@@ -15,9 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import fragments as core_fragments
-from meetings import fragments, live, recording, scheduling
+from meetings import fragments, live, queries, recording, scheduling
 from meetings.models import ActionUpdate, Meeting
-from meetings.views import scheduling as scheduling_views
 from sets import services as set_services
 from sets.models import SetMembership
 from tests.factories import ActionFactory, LearningSetFactory, MeetingFactory, SetMembershipFactory
@@ -313,12 +312,12 @@ def test_a_miss_makes_as_few_queries_as_before_the_cache(
 
 
 def test_a_feed_token_remembered_for_someone_else_is_looked_up_again(meeting, member, facilitator):
-    """The process keeps whose a token is by its digest (meetings/views/scheduling.py); if that ever named another
+    """The process keeps whose a token is by its digest (meetings/queries.py); if that ever named another
     person, the token's own owner is read from the database, never the other's feed."""
     member.calendar_token = "a-private-feed-token"
     member.save(update_fields=["calendar_token"])
     digest = hashlib.sha256(b"a-private-feed-token").hexdigest()
-    scheduling_views.feed_owners.put(digest, facilitator.pk)
+    queries.feed_owners.put(digest, facilitator.pk)
     response = Client().get(reverse("meetings:feed", args=[member.calendar_token]))
     assert response.status_code == 200 and response.content.decode().count("BEGIN:VEVENT") == 1
-    assert scheduling_views.feed_owners.get(digest) == member.pk
+    assert queries.feed_owners.get(digest) == member.pk
